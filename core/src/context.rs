@@ -1,0 +1,568 @@
+//! [`Context`]: what a callback can do — read its input, write to any connection,
+//! close, set timers, open connections, reach shared state.
+
+use crate::conn::f;
+use crate::core::Core;
+use crate::inbuf::InBuf;
+use crate::timer::Target as TimerTarget;
+use crate::{Close, ConnId, Handle, Handler, Peer, TimerId};
+use std::cell::RefMut;
+use std::time::{Duration, Instant};
+
+/// The view of the loop a callback gets.
+///
+/// Methods that name no connection act on the callback's own connection
+/// ([`id`](Context::id)); the `*_conn`/`*_to` variants act on any connection by id.
+/// Operations on a closed (stale) id are refused and return `false`. Nothing here calls
+/// user code synchronously: `on_open`, `on_drain`, `on_wake`, `on_close` of other
+/// connections and deferred closures run after the current callback returns, in order.
+///
+/// Most methods take `&self`, so a handler can hold shared state
+/// ([`state`](Context::state)) or its input ([`input`](Context::input)) while writing:
+///
+/// ```
+/// # use jaxl_core::{Context, ConnId};
+/// #[derive(Default)]
+/// struct Room { members: Vec<ConnId> }
+///
+/// fn broadcast(cx: &mut Context<'_>, line: &[u8]) {
+///     let room = cx.state::<Room>();
+///     for &m in &room.members {
+///         if m != cx.id() {
+///             cx.write_to(m, line);
+///         }
+///     }
+/// }
+/// ```
+pub struct Context<'a> {
+    pub(crate) core: &'a Core,
+    pub(crate) id: ConnId,
+    pub(crate) input: Option<&'a mut InBuf>,
+}
+
+/// Where [`Context::connect`] connects to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A socket address: connect at once.
+    Addr(std::net::SocketAddr),
+    /// A host name (or IP literal) and port: resolved off the loop's thread, then each
+    /// address is tried in turn.
+    Host(String, u16),
+    /// A Unix-socket path.
+    Unix(std::path::PathBuf),
+}
+
+impl From<std::net::SocketAddr> for Endpoint {
+    fn from(a: std::net::SocketAddr) -> Endpoint {
+        Endpoint::Addr(a)
+    }
+}
+
+impl From<(&str, u16)> for Endpoint {
+    fn from((h, p): (&str, u16)) -> Endpoint {
+        match h.parse::<std::net::IpAddr>() {
+            Ok(ip) => Endpoint::Addr((ip, p).into()),
+            Err(_) => Endpoint::Host(h.to_owned(), p),
+        }
+    }
+}
+
+impl From<(String, u16)> for Endpoint {
+    fn from((h, p): (String, u16)) -> Endpoint {
+        Endpoint::from((h.as_str(), p))
+    }
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(core: &'a Core, id: ConnId, input: Option<&'a mut InBuf>) -> Context<'a> {
+        Context { core, id, input }
+    }
+
+    /// The connection this callback belongs to ([`ConnId::NONE`] in timer closures,
+    /// deferred and posted work).
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// The remote end of the current connection, if it is one.
+    pub fn peer(&self) -> Option<Peer> {
+        self.core.inner.borrow_mut().conn(self.id).map(|c| c.peer.clone())
+    }
+
+    /// The loop's clock, read once per turn after polling (cheap; good enough for
+    /// timestamps and deadlines).
+    pub fn now(&self) -> Instant {
+        self.core.inner.borrow().now
+    }
+
+    // ---- input -------------------------------------------------------------------------
+
+    /// The bytes received and not yet consumed (empty outside `on_data`).
+    pub fn input(&self) -> &[u8] {
+        match &self.input {
+            Some(b) => b.data(),
+            None => &[],
+        }
+    }
+
+    /// Marks the first `n` input bytes as used; the rest stays for the next `on_data`.
+    /// `n` larger than the input consumes all of it.
+    pub fn consume(&mut self, n: usize) {
+        if let Some(b) = self.input.as_mut() {
+            b.consume(n);
+        }
+    }
+
+    /// Takes all input as an owned vector (and consumes it).
+    pub fn take_input(&mut self) -> Vec<u8> {
+        match self.input.as_mut() {
+            Some(b) => {
+                let v = b.data().to_vec();
+                b.clear();
+                v
+            }
+            None => Vec::new(),
+        }
+    }
+
+    // ---- output ------------------------------------------------------------------------
+
+    /// Queues bytes on the current connection; the loop writes them after the callback.
+    /// Returns false if the connection is closing or gone, or the queue just passed
+    /// [`LoopConfig::max_output`](crate::LoopConfig::max_output) (the connection is then
+    /// closed with [`Close::Overflow`]). Over the high-water mark the write is still queued
+    /// (true) but the loop stops reading this connection until the queue drains.
+    pub fn write(&self, data: &[u8]) -> bool {
+        self.write_to(self.id, data)
+    }
+
+    /// Queues bytes on any connection by id (a broadcast, a routed stanza). Same results
+    /// as [`write`](Context::write); false for a stale id.
+    pub fn write_to(&self, id: ConnId, data: &[u8]) -> bool {
+        self.push_out(id, |q, pool| q.push(data, pool))
+    }
+
+    /// Queues an owned buffer without copying it (large bodies).
+    pub fn write_owned(&self, data: Vec<u8>) -> bool {
+        self.write_owned_to(self.id, data)
+    }
+
+    /// Queues an owned buffer on any connection by id.
+    pub fn write_owned_to(&self, id: ConnId, data: Vec<u8>) -> bool {
+        self.push_out(id, |q, pool| q.push_owned(data, pool))
+    }
+
+    fn push_out(&self, id: ConnId, push: impl FnOnce(&mut crate::buf::OutQueue, &mut crate::buf::Pool)) -> bool {
+        let cfg = &self.core.config;
+        let mut g = self.core.inner.borrow_mut();
+        let inner = &mut *g;
+        let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else { return false };
+        if c.flags & (f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) != 0 {
+            return false;
+        }
+        push(&mut c.out, &mut inner.pool);
+        let pending = c.pending_out();
+        if pending > cfg.max_output {
+            log::warn!("connection {id}: output queue over {} bytes, closing", cfg.max_output);
+            inner.abort(id, Close::Overflow);
+            return false;
+        }
+        if pending > cfg.high_water {
+            c.flags |= f::CONGESTED;
+        }
+        inner.mark_dirty(id);
+        true
+    }
+
+    /// Bytes queued and not yet written on the current connection.
+    pub fn queued(&self) -> usize {
+        self.queued_on(self.id)
+    }
+
+    /// Bytes queued and not yet written on a connection (0 for a stale id).
+    pub fn queued_on(&self, id: ConnId) -> usize {
+        self.core.inner.borrow_mut().conn(id).map_or(0, |c| c.pending_out())
+    }
+
+    /// Calls [`Handler::on_drain`] once the current connection's queue is empty (at once
+    /// after the next flush if it already is).
+    pub fn notify_drained(&self) {
+        let mut g = self.core.inner.borrow_mut();
+        if let Some(c) = g.conn(self.id) {
+            c.flags |= f::NOTIFY_DRAINED;
+            g.mark_dirty(self.id);
+        }
+    }
+
+    /// Whether `id` names a connection that is open (not closed, not closing).
+    pub fn is_open(&self, id: ConnId) -> bool {
+        self.core.inner.borrow_mut().conn(id).is_some_and(|c| c.flags & (f::CLOSING | f::ABORT) == 0)
+    }
+
+    // ---- closing -----------------------------------------------------------------------
+
+    /// Closes the current connection gracefully: queued output is written, writing is
+    /// shut down, the peer's remaining input is drained (so the close does not reset the
+    /// connection under the last response), then the socket is closed and `on_close`
+    /// gets [`Close::Local`] — or [`Close::Peer`] if the peer had already finished.
+    /// Bounded by [`LoopConfig::close_timeout`](crate::LoopConfig::close_timeout).
+    pub fn close(&self) {
+        self.close_conn(self.id);
+    }
+
+    /// Closes any connection gracefully, as [`close`](Context::close). False for a stale id.
+    pub fn close_conn(&self, id: ConnId) -> bool {
+        self.close_with(id, Close::Local)
+    }
+
+    /// Closes a connection gracefully with the reason its `on_close` will see
+    /// (for instance [`Close::Timeout`] from a protocol's own deadline).
+    pub fn close_with(&self, id: ConnId, reason: Close) -> bool {
+        let mut g = self.core.inner.borrow_mut();
+        let reason = match g.conn(id) {
+            Some(c) if c.flags & f::EOF != 0 && reason == Close::Local => Close::Peer,
+            Some(_) => reason,
+            None => return false,
+        };
+        g.begin_close(id, reason, self.core.config.close_timeout)
+    }
+
+    /// Closes the current connection at once, dropping queued output.
+    pub fn abort(&self) {
+        self.abort_conn(self.id);
+    }
+
+    /// Closes any connection at once, dropping its queued output. False for a stale id.
+    pub fn abort_conn(&self, id: ConnId) -> bool {
+        self.core.inner.borrow_mut().abort(id, Close::Local)
+    }
+
+    /// Half-close: after the queued output is written, shut down the writing side (the
+    /// peer reads end of stream) and keep reading. Later writes are refused.
+    pub fn shutdown_write(&self) {
+        let mut g = self.core.inner.borrow_mut();
+        if let Some(c) = g.conn(self.id) {
+            c.flags |= f::SHUT_WR;
+            g.mark_dirty(self.id);
+        }
+    }
+
+    // ---- reading control ---------------------------------------------------------------
+
+    /// Stops reading the current connection (input stays in the kernel; TCP slows the
+    /// peer down) until [`resume_reading`](Context::resume_reading).
+    pub fn pause_reading(&self) {
+        if let Some(c) = self.core.inner.borrow_mut().conn(self.id) {
+            c.flags |= f::USER_PAUSED;
+        }
+    }
+
+    /// Resumes reading after [`pause_reading`](Context::pause_reading); input that
+    /// arrived meanwhile is delivered after this callback.
+    pub fn resume_reading(&self) {
+        self.resume_reading_conn(self.id);
+    }
+
+    /// Resumes reading on any connection by id.
+    pub fn resume_reading_conn(&self, id: ConnId) -> bool {
+        let mut g = self.core.inner.borrow_mut();
+        let Some(c) = g.conn(id) else { return false };
+        c.flags &= !f::USER_PAUSED;
+        let again = c.flags & f::READABLE != 0 || !c.input.is_empty();
+        if again {
+            g.mark_ready(id);
+        }
+        true
+    }
+
+    /// Closes the current connection with [`Close::Timeout`] when it receives nothing
+    /// for `timeout` (`None` switches it off). Every read pushes the deadline forward;
+    /// that costs a store, not a timer operation.
+    pub fn set_idle_timeout(&self, timeout: Option<Duration>) {
+        let mut g = self.core.inner.borrow_mut();
+        let inner = &mut *g;
+        let now = inner.now;
+        let Some(c) = inner.conns.get_mut(self.id.key as usize).filter(|c| c.gen == self.id.gen) else { return };
+        match (c.idle.take(), timeout) {
+            (Some((t, _)), Some(d)) => {
+                inner.timers.reset(now, t, d);
+                c.idle = Some((t, d));
+            }
+            (Some((t, _)), None) => {
+                inner.timers.cancel(t);
+            }
+            (None, Some(d)) => {
+                let t = inner.timers.insert(now, d, None, TimerTarget::Conn(self.id));
+                c.idle = Some((t, d));
+            }
+            (None, None) => {}
+        }
+    }
+
+    // ---- timers ------------------------------------------------------------------------
+
+    /// A one-shot timer for the current connection: after `after`, its handler's
+    /// [`on_timer`](Handler::on_timer) is called with the returned id. Cancelled
+    /// automatically when the connection closes. Outside a connection callback the timer
+    /// is created but targets nobody; use [`set_timeout`](Context::set_timeout) there.
+    pub fn set_timer(&self, after: Duration) -> TimerId {
+        self.conn_timer(after, None)
+    }
+
+    /// A repeating timer for the current connection, first firing after `every`.
+    pub fn set_repeating_timer(&self, every: Duration) -> TimerId {
+        self.conn_timer(every, Some(every))
+    }
+
+    fn conn_timer(&self, after: Duration, period: Option<Duration>) -> TimerId {
+        let mut g = self.core.inner.borrow_mut();
+        let now = g.now;
+        let t = g.timers.insert(now, after, period, TimerTarget::Conn(self.id));
+        if let Some(c) = g.conn(self.id) {
+            c.timers.push(t);
+        }
+        t
+    }
+
+    /// Runs `f` once after `after` (node's `setTimeout`), with a context that belongs to
+    /// no connection. The closure may own anything (a deferred HTTP response, say).
+    pub fn set_timeout<F>(&self, after: Duration, f: F) -> TimerId
+    where
+        F: FnOnce(&mut Context<'_>) + 'static,
+    {
+        let mut g = self.core.inner.borrow_mut();
+        let now = g.now;
+        g.timers.insert(now, after, None, TimerTarget::Once(Some(Box::new(f))))
+    }
+
+    /// Runs `f` every `every` (node's `setInterval`; JAXL's cron job) until cancelled
+    /// with [`cancel_timer`](Context::cancel_timer). A loop that stalled does not fire a
+    /// burst of missed runs: the next run is scheduled from the intended time but never
+    /// in the past.
+    pub fn set_interval<F>(&self, every: Duration, f: F) -> TimerId
+    where
+        F: FnMut(&mut Context<'_>) + 'static,
+    {
+        let mut g = self.core.inner.borrow_mut();
+        let now = g.now;
+        g.timers.insert(now, every, Some(every), TimerTarget::Every(Some(Box::new(f))))
+    }
+
+    /// Moves a timer's deadline to `after` from now (a forward move is O(1)). False for
+    /// a stale id (fired one-shot, cancelled).
+    pub fn reset_timer(&self, id: TimerId, after: Duration) -> bool {
+        let mut g = self.core.inner.borrow_mut();
+        let now = g.now;
+        g.timers.reset(now, id, after)
+    }
+
+    /// Cancels a timer; it will not fire. False for a stale id.
+    pub fn cancel_timer(&self, id: TimerId) -> bool {
+        let target = self.core.inner.borrow_mut().timers.cancel(id);
+        // A closure is dropped here, outside the borrow (its drop may touch the loop).
+        target.is_some()
+    }
+
+    /// How many timers are live in this loop.
+    pub fn timer_count(&self) -> usize {
+        self.core.inner.borrow().timers.len()
+    }
+
+    // ---- deferred work, wakers, handles --------------------------------------------------
+
+    /// Runs `f` after the current callback, before the loop polls again (node's
+    /// `setImmediate`), with a context that belongs to no connection.
+    pub fn defer<F>(&self, f: F)
+    where
+        F: FnOnce(&mut Context<'_>) + 'static,
+    {
+        self.core.inner.borrow_mut().deferred.push_back(Box::new(f));
+    }
+
+    /// A waker for the current connection: its [`wake`](Waker::wake), from any later
+    /// callback of this loop, makes the loop call this connection's
+    /// [`on_wake`](Handler::on_wake). It is how a response finished elsewhere reaches the
+    /// connection that must send it.
+    pub fn waker(&self) -> Waker {
+        self.waker_for(self.id)
+    }
+
+    /// A waker for any connection by id.
+    pub fn waker_for(&self, id: ConnId) -> Waker {
+        Waker { id, queue: self.core.wakes.clone() }
+    }
+
+    /// A `Send` handle to this loop for other threads.
+    pub fn handle(&self) -> Handle {
+        Handle { remote: self.core.remote.clone() }
+    }
+
+    /// Asks the loop to stop gracefully: listeners close, every handler's
+    /// [`on_shutdown`](Handler::on_shutdown) runs, `run` returns once connections are
+    /// closed (or the shutdown timeout passes).
+    pub fn stop(&self) {
+        self.core.inner.borrow_mut().stop_requested = true;
+    }
+
+    /// Whether the loop is stopping.
+    pub fn is_stopping(&self) -> bool {
+        let g = self.core.inner.borrow();
+        g.stop_requested || g.stopping.is_some()
+    }
+
+    // ---- shared state ------------------------------------------------------------------
+
+    /// The loop's shared value of type `T`, inserted with
+    /// [`Loop::insert_state`](crate::Loop::insert_state).
+    ///
+    /// # Panics
+    /// If no `T` was inserted, or the same `T` is already borrowed (held twice at once,
+    /// for instance by a caller up the stack). The loop catches the panic like any other
+    /// callback panic. Use [`try_state`](Context::try_state) to avoid it.
+    pub fn state<T: 'static>(&self) -> RefMut<'a, T> {
+        match self.core.states.cell::<T>() {
+            Some(cell) => match cell.try_borrow_mut() {
+                Ok(r) => r,
+                Err(_) => panic!("loop state {} is already borrowed", std::any::type_name::<T>()),
+            },
+            None => panic!("no loop state {}: call Loop::insert_state first", std::any::type_name::<T>()),
+        }
+    }
+
+    /// The loop's shared `T`, or `None` if none was inserted or it is already borrowed.
+    pub fn try_state<T: 'static>(&self) -> Option<RefMut<'a, T>> {
+        self.core.states.borrow::<T>()
+    }
+
+    // ---- opening connections ---------------------------------------------------------------
+
+    /// Opens an outgoing connection driven by `handler` and returns its id at once.
+    /// Writes made before it is established are queued. A host name is resolved on a
+    /// helper thread, never blocking the loop; each resolved address is tried in turn.
+    /// On success the handler's `on_open` runs; on failure its `on_close` gets
+    /// [`Close::ConnectFailed`].
+    pub fn connect<H: Handler>(&self, target: impl Into<Endpoint>, handler: H) -> ConnId {
+        crate::connect::start(self.core, target.into(), Box::new(handler), None)
+    }
+
+    /// Opens an outgoing TLS connection: as [`connect`](Context::connect), with a TLS
+    /// client session verifying the server as `server_name`.
+    /// An invalid `server_name` fails the connection (`on_close` with [`Close::Tls`]).
+    #[cfg(feature = "tls")]
+    pub fn connect_tls<H: Handler>(
+        &self,
+        target: impl Into<Endpoint>,
+        config: std::sync::Arc<rustls::ClientConfig>,
+        server_name: &str,
+        handler: H,
+    ) -> ConnId {
+        let session = crate::tls::client_session(config, server_name);
+        crate::connect::start(self.core, target.into(), Box::new(handler), Some(session))
+    }
+
+    // ---- TLS ---------------------------------------------------------------------------
+
+    /// Upgrades the current connection to TLS as the server (STARTTLS). Output already
+    /// queued (the `<proceed/>`) is sent in the clear first; everything written after
+    /// this call is encrypted. Unconsumed input is discarded, as RFC 6120 §5.4.3.3 and
+    /// RFC 3207 require (it was sent before the peer could know TLS starts, so it is
+    /// either nothing or an injection). Fails if the connection is already TLS or gone.
+    #[cfg(feature = "tls")]
+    pub fn start_tls_server(&mut self, config: std::sync::Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+        let s = crate::tls::server_session(config)?;
+        self.start_tls(s)
+    }
+
+    /// Upgrades the current connection to TLS as the client, verifying the server as
+    /// `server_name`. Same rules as [`start_tls_server`](Context::start_tls_server).
+    #[cfg(feature = "tls")]
+    pub fn start_tls_client(&mut self, config: std::sync::Arc<rustls::ClientConfig>, server_name: &str) -> std::io::Result<()> {
+        let s = crate::tls::client_session(config, server_name)?;
+        self.start_tls(s)
+    }
+
+    #[cfg(feature = "tls")]
+    fn start_tls(&mut self, session: rustls::Connection) -> std::io::Result<()> {
+        if let Some(b) = self.input.as_mut() {
+            b.clear();
+        }
+        let mut g = self.core.inner.borrow_mut();
+        let Some(c) = g.conn(self.id) else { return Err(std::io::ErrorKind::NotConnected.into()) };
+        if c.tls.is_some() {
+            return Err(std::io::Error::other("connection already uses TLS"));
+        }
+        c.input.release();
+        let pre = std::mem::take(&mut c.out);
+        c.tls = Some(Box::new(crate::tls::TlsSession::new(session, pre)));
+        g.mark_dirty(self.id);
+        Ok(())
+    }
+
+    /// Whether the current connection is encrypted (or starting to be).
+    pub fn is_tls(&self) -> bool {
+        self.core.inner.borrow_mut().conn(self.id).is_some_and(|c| c.is_tls())
+    }
+
+    /// Whether the current connection's TLS handshake is complete.
+    #[cfg(feature = "tls")]
+    pub fn tls_established(&self) -> bool {
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().map(|t| !t.is_handshaking())).unwrap_or(false)
+    }
+
+    /// The server name the TLS client asked for (SNI), on a server-side session.
+    #[cfg(feature = "tls")]
+    pub fn tls_server_name(&self) -> Option<String> {
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().and_then(|t| t.server_name().map(str::to_owned)))
+    }
+
+    /// The ALPN protocol agreed in the handshake.
+    #[cfg(feature = "tls")]
+    pub fn tls_alpn(&self) -> Option<Vec<u8>> {
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().and_then(|t| t.alpn().map(<[u8]>::to_vec)))
+    }
+
+    /// Fills `out` with keying material exported from the TLS session (RFC 5705 / 8446
+    /// §7.5; SCRAM's `tls-exporter` channel binding). False before the handshake ends or
+    /// without TLS.
+    #[cfg(feature = "tls")]
+    pub fn tls_export(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> bool {
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().map(|t| t.export_keying_material(out, label, context))).unwrap_or(false)
+    }
+
+    /// The DER certificate chain the peer presented, end entity first.
+    #[cfg(feature = "tls")]
+    pub fn tls_peer_certificates(&self) -> Option<Vec<Vec<u8>>> {
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .and_then(|c| c.tls.as_ref().and_then(|t| t.peer_certificates().map(|cs| cs.iter().map(|c| c.to_vec()).collect())))
+    }
+}
+
+/// Wakes one connection's handler from elsewhere in the same loop (see
+/// [`Context::waker`]). Cheap to clone; not `Send` (use a [`Handle`] across threads).
+/// Waking a closed connection does nothing.
+#[derive(Clone)]
+pub struct Waker {
+    id: ConnId,
+    queue: std::rc::Rc<std::cell::RefCell<Vec<ConnId>>>,
+}
+
+impl Waker {
+    /// Schedules the connection's [`on_wake`](Handler::on_wake) after the current callback.
+    pub fn wake(&self) {
+        self.queue.borrow_mut().push(self.id);
+    }
+
+    /// The connection this waker wakes.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+}
+
+impl std::fmt::Debug for Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Waker({})", self.id)
+    }
+}
