@@ -363,6 +363,16 @@ impl<'a> Context<'a> {
         target.is_some()
     }
 
+    /// Counters about this loop (accepts, closes, polls, caught panics).
+    pub fn loop_stats(&self) -> crate::Stats {
+        self.core.inner.borrow().stats
+    }
+
+    /// How many connections this loop holds (open, connecting or closing).
+    pub fn connection_count(&self) -> usize {
+        self.core.inner.borrow().conns.len()
+    }
+
     /// How many timers are live in this loop.
     pub fn timer_count(&self) -> usize {
         self.core.inner.borrow().timers.len()

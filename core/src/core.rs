@@ -106,7 +106,8 @@ impl Inner {
             return true;
         }
         c.flags |= f::CLOSING;
-        if !c.input.is_empty() || c.flags & f::READABLE != 0 {
+        if !c.input.is_empty() {
+            // The peer sent more than the handler used: it may still be sending.
             c.flags |= f::LINGER;
         }
         if c.close_reason.is_none() {

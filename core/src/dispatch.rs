@@ -226,7 +226,7 @@ fn put_back(c: Option<&mut Conn>, own: Option<InBuf>) {
 
 /// Reads and discards while a graceful close waits for the peer's end of stream.
 fn drain_closing(c: &mut Conn, scratch: &mut InBuf) -> Got {
-    if c.flags & f::WR_DONE == 0 && c.flags & f::READABLE == 0 || c.flags & f::EOF != 0 {
+    if c.flags & f::READABLE == 0 || c.flags & f::EOF != 0 {
         return Got::Stop;
     }
     c.input.release();
@@ -522,7 +522,7 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
             did = true;
             run_ready(core, scratch);
         }
-        did |= flush_dirty(core);
+        did |= flush_dirty(core, scratch);
         let drained = std::mem::take(&mut core.inner.borrow_mut().drained);
         for id in drained {
             did = true;
@@ -535,7 +535,7 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
 }
 
 /// Flushes every dirty connection and acts on its state. True if anything was dirty.
-fn flush_dirty(core: &Core) -> bool {
+fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
     let dirty = std::mem::take(&mut core.inner.borrow_mut().dirty);
     if dirty.is_empty() {
         return false;
@@ -584,6 +584,15 @@ fn flush_dirty(core: &Core) -> bool {
                             }
                             let _ = c.socket.shutdown_write();
                             c.flags |= f::WR_DONE;
+                        }
+                        if c.flags & f::CLOSING != 0 && c.flags & f::WR_DONE != 0 {
+                            // Whatever the peer sent meanwhile is discarded; if it is
+                            // still sending, wait (bounded) for its end of stream.
+                            for _ in 0..64 {
+                                if let Got::Stop = drain_closing(c, scratch) {
+                                    break;
+                                }
+                            }
                         }
                         if c.flags & f::CLOSING != 0 && c.flags & f::WR_DONE != 0 && c.flags & (f::EOF | f::LINGER) != f::LINGER {
                             fin = Some(c.close_reason.clone().unwrap_or(Close::Local));

@@ -12,14 +12,19 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
+/// A one-shot timer closure.
+pub(crate) type OnceFn = Box<dyn FnOnce(&mut Context<'_>)>;
+/// A repeating timer closure.
+pub(crate) type EveryFn = Box<dyn FnMut(&mut Context<'_>)>;
+
 /// What a timer does when it fires.
 pub(crate) enum Target {
     /// Calls the connection's `Handler::on_timer`.
     Conn(ConnId),
     /// Calls a closure once.
-    Once(Option<Box<dyn FnOnce(&mut Context<'_>)>>),
+    Once(Option<OnceFn>),
     /// Calls a closure every period (taken out while it runs).
-    Every(Option<Box<dyn FnMut(&mut Context<'_>)>>),
+    Every(Option<EveryFn>),
 }
 
 pub(crate) struct Slot {
@@ -175,7 +180,7 @@ impl Timers {
     }
 
     /// Puts a repeating timer's closure back after it ran (unless it was cancelled meanwhile).
-    pub(crate) fn restore(&mut self, id: TimerId, f: Box<dyn FnMut(&mut Context<'_>)>) {
+    pub(crate) fn restore(&mut self, id: TimerId, f: EveryFn) {
         if let Some(slot) = self.slot_mut(id) {
             if let Target::Every(place) = &mut slot.target {
                 *place = Some(f);

@@ -9,6 +9,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Every blocking read in a test gives up after this long, so no test can hang.
+pub mod certs;
+
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn config() -> LoopConfig {

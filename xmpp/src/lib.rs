@@ -1,0 +1,45 @@
+//! The XMPP stack of jaxl: XML streams, elements, stanzas and addresses.
+//!
+//! This crate holds the parts of XMPP that do no I/O:
+//!
+//! * [`xml`]: [`StreamReader`], an incremental reader
+//!   that turns the bytes of a stream (split however the network split them)
+//!   into a header, stanzas and an end, enforcing the restricted XML of
+//!   RFC 6120 §11 and size limits; and the stream header writer;
+//! * [`element`]: [`Element`], an owned XML element with a builder, accessors
+//!   and a namespace-aware writer;
+//! * [`stanza`]: typed views [`Message`],
+//!   [`Presence`] and [`Iq`], stanza error
+//!   replies and stream errors;
+//! * [`jid`]: [`Jid`], validated and normalised XMPP addresses (RFC 7622);
+//! * [`ns`]: namespace constants.
+//!
+//! ```
+//! use jaxl_xmpp::xml::{Config, StreamEvent, StreamReader};
+//! use jaxl_xmpp::{ns, stanza::Message};
+//!
+//! let mut reader = StreamReader::new(Config::default());
+//! for chunk in [&b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx"[..],
+//!               b".jabber.org/streams'><message type='chat'><bo", b"dy>hi</body></message>"] {
+//!     reader.feed(chunk);
+//!     while let Some(event) = reader.next_event().unwrap() {
+//!         if let StreamEvent::Stanza(el) = event {
+//!             let msg = Message::try_from(el).unwrap();
+//!             assert_eq!(msg.body().as_deref(), Some("hi"));
+//!         }
+//!     }
+//! }
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod element;
+pub mod jid;
+pub mod ns;
+pub mod stanza;
+pub mod xml;
+
+pub use element::{Attribute, Element, ElementBuilder, Node};
+pub use jid::{Jid, JidError};
+pub use stanza::{Iq, Message, Presence};
+pub use xml::{StreamEvent, StreamHeader, StreamReader, XmlError};
