@@ -23,7 +23,10 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new(max: usize) -> Pool {
-        Pool { free: Vec::new(), max }
+        Pool {
+            free: Vec::new(),
+            max,
+        }
     }
 
     /// A cleared buffer with at least `want` bytes of capacity.
@@ -75,7 +78,11 @@ impl OutQueue {
                 return;
             }
         }
-        let mut chunk = if data.len() >= BIG { Vec::with_capacity(data.len()) } else { pool.get(data.len()) };
+        let mut chunk = if data.len() >= BIG {
+            Vec::with_capacity(data.len())
+        } else {
+            pool.get(data.len())
+        };
         chunk.extend_from_slice(data);
         self.chunks.push_back(chunk);
     }
@@ -91,7 +98,11 @@ impl OutQueue {
 
     /// The queued bytes as slices, front first (at most `IOV`).
     pub(crate) fn slices(&self) -> impl Iterator<Item = &[u8]> {
-        self.chunks.iter().enumerate().take(IOV).map(move |(i, c)| if i == 0 { &c[self.head..] } else { &c[..] })
+        self.chunks
+            .iter()
+            .enumerate()
+            .take(IOV)
+            .map(move |(i, c)| if i == 0 { &c[self.head..] } else { &c[..] })
     }
 
     /// Drops `n` written bytes from the front.
@@ -100,7 +111,9 @@ impl OutQueue {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
-            let Some(front) = self.chunks.front() else { break };
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
             let left = front.len() - self.head;
             if n < left {
                 self.head += n;
@@ -194,12 +207,19 @@ mod tests {
         q.push_owned(vec![7u8; 20_000], &mut pool);
         expect.extend_from_slice(&[7u8; 20_000]);
         assert_eq!(q.len(), expect.len());
-        let mut w = Trickle { out: Vec::new(), cap: 1000, calls: 3 };
+        let mut w = Trickle {
+            out: Vec::new(),
+            cap: 1000,
+            calls: 3,
+        };
         assert!(!q.write_to(&mut w, &mut pool).unwrap());
         w.calls = usize::MAX;
         assert!(q.write_to(&mut w, &mut pool).unwrap());
         assert_eq!(w.out, expect);
         assert!(q.is_empty());
-        assert!(q.chunks.is_empty() && q.chunks.capacity() <= 8, "an empty queue holds no buffer, only a few slots");
+        assert!(
+            q.chunks.is_empty() && q.chunks.capacity() <= 8,
+            "an empty queue holds no buffer, only a few slots"
+        );
     }
 }

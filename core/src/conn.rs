@@ -16,8 +16,8 @@ pub(crate) mod f {
     pub const CONGESTED: u32 = 1 << 2;
     /// The handler paused reading.
     pub const USER_PAUSED: u32 = 1 << 3;
-    /// The input buffer reached its limit.
-    pub const INPUT_FULL: u32 = 1 << 4;
+    /// Unconsumed input should be handed to `on_data` again (reading resumed).
+    pub const REDELIVER: u32 = 1 << 4;
     /// The read side reached end of stream.
     pub const EOF: u32 = 1 << 5;
     /// A graceful close is in progress: flush, shut down writing, drain, close.
@@ -52,16 +52,19 @@ pub(crate) struct Conn {
     pub(crate) tls: Option<Box<crate::tls::TlsSession>>,
     /// Timers owned by this connection (cancelled when it closes).
     pub(crate) timers: Vec<TimerId>,
-    /// The idle-timeout timer and its duration.
-    pub(crate) idle: Option<(TimerId, std::time::Duration)>,
+    /// The idle-timeout timer and its duration in milliseconds.
+    pub(crate) idle: Option<(TimerId, u32)>,
     /// The bound on a graceful close.
     pub(crate) close_timer: Option<TimerId>,
-    pub(crate) close_reason: Option<Close>,
+    pub(crate) close_reason: Option<Box<Close>>,
     pub(crate) peer: Peer,
     /// The listener that accepted it, for connection counting.
-    pub(crate) listener: Option<usize>,
+    pub(crate) listener: Option<u32>,
     /// Addresses left to try for an outgoing connect.
-    pub(crate) connect_addrs: Vec<std::net::SocketAddr>,
+    /// (Boxed: a `Vec` is three words in every connection, a box one, and only
+    /// connecting connections have addresses.)
+    #[allow(clippy::box_collection)]
+    pub(crate) connect_addrs: Option<Box<Vec<std::net::SocketAddr>>>,
     pub(crate) wake_epoch: u32,
 }
 
@@ -82,7 +85,7 @@ impl Conn {
             close_reason: None,
             peer,
             listener: None,
-            connect_addrs: Vec::new(),
+            connect_addrs: None,
             wake_epoch: 0,
         }
     }
@@ -94,7 +97,7 @@ impl Conn {
     /// Whether the loop should read from the socket now.
     pub(crate) fn wants_read(&self) -> bool {
         self.flags & f::READABLE != 0
-            && self.flags & (f::CONNECTING | f::CONGESTED | f::USER_PAUSED | f::INPUT_FULL | f::EOF | f::ABORT) == 0
+            && self.flags & (f::CONNECTING | f::CONGESTED | f::USER_PAUSED | f::EOF | f::ABORT) == 0
     }
 
     /// Bytes waiting to be written (plaintext queue plus TLS records not yet sent).
@@ -114,7 +117,11 @@ impl Conn {
     }
 
     /// Reads once from the socket (through TLS if active) into `buf`.
-    pub(crate) fn read_into(&mut self, buf: &mut InBuf, limit: usize) -> io::Result<Result<usize, ReadEnd>> {
+    pub(crate) fn read_into(
+        &mut self,
+        buf: &mut InBuf,
+        limit: usize,
+    ) -> io::Result<Result<usize, ReadEnd>> {
         #[cfg(feature = "tls")]
         if let Some(t) = self.tls.as_mut() {
             if t.active() {
@@ -134,5 +141,16 @@ impl Conn {
             return t.flush(&mut self.socket, &mut self.out, pool);
         }
         self.out.write_to(&mut self.socket, pool)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Idle memory per connection is mostly this struct (times the slab's growth slack):
+    /// keep it from creeping up unnoticed.
+    #[test]
+    fn conn_stays_small() {
+        let n = std::mem::size_of::<super::Conn>();
+        assert!(n <= 256, "Conn grew to {n} bytes");
     }
 }

@@ -30,7 +30,9 @@ pub(crate) fn start(core: &Core, ep: Endpoint, handler: Box<dyn Handler>, tls: T
     let mut failure = None;
     #[cfg(feature = "tls")]
     match tls {
-        Some(Ok(s)) => conn.tls = Some(Box::new(crate::tls::TlsSession::new(s, Default::default()))),
+        Some(Ok(s)) => {
+            conn.tls = Some(Box::new(crate::tls::TlsSession::new(s, Default::default())))
+        }
         Some(Err(e)) => failure = Some(Close::Tls(e.to_string())),
         None => {}
     }
@@ -44,13 +46,17 @@ pub(crate) fn start(core: &Core, ep: Endpoint, handler: Box<dyn Handler>, tls: T
     match ep {
         Endpoint::Addr(a) => {
             if let Some(c) = inner.conn(id) {
-                c.connect_addrs = vec![a];
+                c.connect_addrs = Some(Box::new(vec![a]));
             }
             try_next(inner, id, core.config.tcp_nodelay, None);
         }
         Endpoint::Unix(p) => match mio::net::UnixStream::connect(&p) {
             Ok(mut s) => {
-                let reg = inner.registry.register(&mut s, mio::Token(id.index()), mio::Interest::READABLE | mio::Interest::WRITABLE);
+                let reg = inner.registry.register(
+                    &mut s,
+                    mio::Token(id.index()),
+                    mio::Interest::READABLE | mio::Interest::WRITABLE,
+                );
                 match (reg, inner.conn(id)) {
                     (Ok(()), Some(c)) => c.socket = Socket::Unix(s),
                     (Err(e), _) => {
@@ -64,13 +70,23 @@ pub(crate) fn start(core: &Core, ep: Endpoint, handler: Box<dyn Handler>, tls: T
             }
         },
         Endpoint::Host(host, port) => {
-            let handle = crate::Handle { remote: core.remote.clone() };
-            let spawned = std::thread::Builder::new().name("jaxl-resolve".into()).spawn(move || {
-                let res = (host.as_str(), port).to_socket_addrs().map(|it| it.collect::<Vec<_>>()).map_err(|e| format!("{host}:{port}: {e}"));
-                let _ = handle.post(move |cx| resolved(cx.core, id, res));
-            });
+            let handle = crate::Handle {
+                remote: core.remote.clone(),
+            };
+            let spawned = std::thread::Builder::new()
+                .name("jaxl-resolve".into())
+                .spawn(move || {
+                    let res = (host.as_str(), port)
+                        .to_socket_addrs()
+                        .map(|it| it.collect::<Vec<_>>())
+                        .map_err(|e| format!("{host}:{port}: {e}"));
+                    let _ = handle.post(move |cx| resolved(cx.core, id, res));
+                });
             if let Err(e) = spawned {
-                inner.abort(id, Close::ConnectFailed(format!("cannot start resolver: {e}")));
+                inner.abort(
+                    id,
+                    Close::ConnectFailed(format!("cannot start resolver: {e}")),
+                );
             }
         }
     }
@@ -86,12 +102,16 @@ fn resolved(core: &Core, id: ConnId, res: Result<Vec<SocketAddr>, String>) {
     }
     match res {
         Ok(addrs) if !addrs.is_empty() => {
-            c.connect_addrs = addrs;
-            c.connect_addrs.reverse(); // popped from the back: keep the resolver's order
+            let mut addrs = addrs;
+            addrs.reverse(); // popped from the back: keep the resolver's order
+            c.connect_addrs = Some(Box::new(addrs));
             try_next(inner, id, core.config.tcp_nodelay, None);
         }
         Ok(_) => {
-            inner.abort(id, Close::ConnectFailed("name resolved to no address".into()));
+            inner.abort(
+                id,
+                Close::ConnectFailed("name resolved to no address".into()),
+            );
         }
         Err(e) => {
             inner.abort(id, Close::ConnectFailed(e));
@@ -104,7 +124,7 @@ pub(crate) fn try_next(inner: &mut Inner, id: ConnId, nodelay: bool, last: Optio
     let mut last = last;
     loop {
         let Some(c) = inner.conn(id) else { return };
-        let Some(addr) = c.connect_addrs.pop() else {
+        let Some(addr) = c.connect_addrs.as_mut().and_then(|v| v.pop()) else {
             let why = last.unwrap_or_else(|| "no address".into());
             inner.abort(id, Close::ConnectFailed(why));
             return;
@@ -114,7 +134,11 @@ pub(crate) fn try_next(inner: &mut Inner, id: ConnId, nodelay: bool, last: Optio
                 if nodelay {
                     let _ = s.set_nodelay(true);
                 }
-                if let Err(e) = inner.registry.register(&mut s, mio::Token(id.index()), mio::Interest::READABLE | mio::Interest::WRITABLE) {
+                if let Err(e) = inner.registry.register(
+                    &mut s,
+                    mio::Token(id.index()),
+                    mio::Interest::READABLE | mio::Interest::WRITABLE,
+                ) {
                     last = Some(format!("{addr}: {e}"));
                     continue;
                 }
@@ -154,4 +178,3 @@ pub(crate) fn progress(inner: &mut Inner, id: ConnId, nodelay: bool) {
         }
     }
 }
-

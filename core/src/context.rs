@@ -86,7 +86,11 @@ impl<'a> Context<'a> {
 
     /// The remote end of the current connection, if it is one.
     pub fn peer(&self) -> Option<Peer> {
-        self.core.inner.borrow_mut().conn(self.id).map(|c| c.peer.clone())
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .map(|c| c.peer.clone())
     }
 
     /// The loop's clock, read once per turn after polling (cheap; good enough for
@@ -97,7 +101,8 @@ impl<'a> Context<'a> {
 
     // ---- input -------------------------------------------------------------------------
 
-    /// The bytes received and not yet consumed (empty outside `on_data`).
+    /// The bytes received and not yet consumed by the current connection's handler
+    /// (empty in callbacks that belong to no connection and in `on_close`).
     pub fn input(&self) -> &[u8] {
         match &self.input {
             Some(b) => b.data(),
@@ -152,18 +157,31 @@ impl<'a> Context<'a> {
         self.push_out(id, |q, pool| q.push_owned(data, pool))
     }
 
-    fn push_out(&self, id: ConnId, push: impl FnOnce(&mut crate::buf::OutQueue, &mut crate::buf::Pool)) -> bool {
+    fn push_out(
+        &self,
+        id: ConnId,
+        push: impl FnOnce(&mut crate::buf::OutQueue, &mut crate::buf::Pool),
+    ) -> bool {
         let cfg = &self.core.config;
         let mut g = self.core.inner.borrow_mut();
         let inner = &mut *g;
-        let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else { return false };
+        let Some(c) = inner
+            .conns
+            .get_mut(id.key as usize)
+            .filter(|c| c.gen == id.gen)
+        else {
+            return false;
+        };
         if c.flags & (f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) != 0 {
             return false;
         }
         push(&mut c.out, &mut inner.pool);
         let pending = c.pending_out();
         if pending > cfg.max_output {
-            log::warn!("connection {id}: output queue over {} bytes, closing", cfg.max_output);
+            log::warn!(
+                "connection {id}: output queue over {} bytes, closing",
+                cfg.max_output
+            );
             inner.abort(id, Close::Overflow);
             return false;
         }
@@ -181,7 +199,11 @@ impl<'a> Context<'a> {
 
     /// Bytes queued and not yet written on a connection (0 for a stale id).
     pub fn queued_on(&self, id: ConnId) -> usize {
-        self.core.inner.borrow_mut().conn(id).map_or(0, |c| c.pending_out())
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(id)
+            .map_or(0, |c| c.pending_out())
     }
 
     /// Calls [`Handler::on_drain`] once the current connection's queue is empty (at once
@@ -196,7 +218,11 @@ impl<'a> Context<'a> {
 
     /// Whether `id` names a connection that is open (not closed, not closing).
     pub fn is_open(&self, id: ConnId) -> bool {
-        self.core.inner.borrow_mut().conn(id).is_some_and(|c| c.flags & (f::CLOSING | f::ABORT) == 0)
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(id)
+            .is_some_and(|c| c.flags & (f::CLOSING | f::ABORT) == 0)
     }
 
     // ---- closing -----------------------------------------------------------------------
@@ -257,8 +283,8 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Resumes reading after [`pause_reading`](Context::pause_reading); input that
-    /// arrived meanwhile is delivered after this callback.
+    /// Resumes reading after [`pause_reading`](Context::pause_reading); unconsumed input
+    /// is handed to `on_data` again after this callback, then whatever arrived meanwhile.
     pub fn resume_reading(&self) {
         self.resume_reading_conn(self.id);
     }
@@ -267,11 +293,11 @@ impl<'a> Context<'a> {
     pub fn resume_reading_conn(&self, id: ConnId) -> bool {
         let mut g = self.core.inner.borrow_mut();
         let Some(c) = g.conn(id) else { return false };
+        // The input may be out of the slot right now (lent to the running callback), so
+        // ask for a redelivery regardless; it is a no-op when nothing is left.
         c.flags &= !f::USER_PAUSED;
-        let again = c.flags & f::READABLE != 0 || !c.input.is_empty();
-        if again {
-            g.mark_ready(id);
-        }
+        c.flags |= f::REDELIVER;
+        g.mark_ready(id);
         true
     }
 
@@ -282,18 +308,26 @@ impl<'a> Context<'a> {
         let mut g = self.core.inner.borrow_mut();
         let inner = &mut *g;
         let now = inner.now;
-        let Some(c) = inner.conns.get_mut(self.id.key as usize).filter(|c| c.gen == self.id.gen) else { return };
+        let Some(c) = inner
+            .conns
+            .get_mut(self.id.key as usize)
+            .filter(|c| c.gen == self.id.gen)
+        else {
+            return;
+        };
         match (c.idle.take(), timeout) {
             (Some((t, _)), Some(d)) => {
                 inner.timers.reset(now, t, d);
-                c.idle = Some((t, d));
+                c.idle = Some((t, millis(d)));
             }
             (Some((t, _)), None) => {
                 inner.timers.cancel(t);
             }
             (None, Some(d)) => {
-                let t = inner.timers.insert(now, d, None, TimerTarget::Conn(self.id));
-                c.idle = Some((t, d));
+                let t = inner
+                    .timers
+                    .insert(now, d, None, TimerTarget::Conn(self.id));
+                c.idle = Some((t, millis(d)));
             }
             (None, None) => {}
         }
@@ -317,7 +351,9 @@ impl<'a> Context<'a> {
     fn conn_timer(&self, after: Duration, period: Option<Duration>) -> TimerId {
         let mut g = self.core.inner.borrow_mut();
         let now = g.now;
-        let t = g.timers.insert(now, after, period, TimerTarget::Conn(self.id));
+        let t = g
+            .timers
+            .insert(now, after, period, TimerTarget::Conn(self.id));
         if let Some(c) = g.conn(self.id) {
             c.timers.push(t);
         }
@@ -332,7 +368,8 @@ impl<'a> Context<'a> {
     {
         let mut g = self.core.inner.borrow_mut();
         let now = g.now;
-        g.timers.insert(now, after, None, TimerTarget::Once(Some(Box::new(f))))
+        g.timers
+            .insert(now, after, None, TimerTarget::Once(Some(Box::new(f))))
     }
 
     /// Runs `f` every `every` (node's `setInterval`; JAXL's cron job) until cancelled
@@ -345,7 +382,12 @@ impl<'a> Context<'a> {
     {
         let mut g = self.core.inner.borrow_mut();
         let now = g.now;
-        g.timers.insert(now, every, Some(every), TimerTarget::Every(Some(Box::new(f))))
+        g.timers.insert(
+            now,
+            every,
+            Some(every),
+            TimerTarget::Every(Some(Box::new(f))),
+        )
     }
 
     /// Moves a timer's deadline to `after` from now (a forward move is O(1)). False for
@@ -399,12 +441,17 @@ impl<'a> Context<'a> {
 
     /// A waker for any connection by id.
     pub fn waker_for(&self, id: ConnId) -> Waker {
-        Waker { id, queue: self.core.wakes.clone() }
+        Waker {
+            id,
+            queue: self.core.wakes.clone(),
+        }
     }
 
     /// A `Send` handle to this loop for other threads.
     pub fn handle(&self) -> Handle {
-        Handle { remote: self.core.remote.clone() }
+        Handle {
+            remote: self.core.remote.clone(),
+        }
     }
 
     /// Asks the loop to stop gracefully: listeners close, every handler's
@@ -433,9 +480,15 @@ impl<'a> Context<'a> {
         match self.core.states.cell::<T>() {
             Some(cell) => match cell.try_borrow_mut() {
                 Ok(r) => r,
-                Err(_) => panic!("loop state {} is already borrowed", std::any::type_name::<T>()),
+                Err(_) => panic!(
+                    "loop state {} is already borrowed",
+                    std::any::type_name::<T>()
+                ),
             },
-            None => panic!("no loop state {}: call Loop::insert_state first", std::any::type_name::<T>()),
+            None => panic!(
+                "no loop state {}: call Loop::insert_state first",
+                std::any::type_name::<T>()
+            ),
         }
     }
 
@@ -478,7 +531,10 @@ impl<'a> Context<'a> {
     /// RFC 3207 require (it was sent before the peer could know TLS starts, so it is
     /// either nothing or an injection). Fails if the connection is already TLS or gone.
     #[cfg(feature = "tls")]
-    pub fn start_tls_server(&mut self, config: std::sync::Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+    pub fn start_tls_server(
+        &mut self,
+        config: std::sync::Arc<rustls::ServerConfig>,
+    ) -> std::io::Result<()> {
         let s = crate::tls::server_session(config)?;
         self.start_tls(s)
     }
@@ -486,7 +542,11 @@ impl<'a> Context<'a> {
     /// Upgrades the current connection to TLS as the client, verifying the server as
     /// `server_name`. Same rules as [`start_tls_server`](Context::start_tls_server).
     #[cfg(feature = "tls")]
-    pub fn start_tls_client(&mut self, config: std::sync::Arc<rustls::ClientConfig>, server_name: &str) -> std::io::Result<()> {
+    pub fn start_tls_client(
+        &mut self,
+        config: std::sync::Arc<rustls::ClientConfig>,
+        server_name: &str,
+    ) -> std::io::Result<()> {
         let s = crate::tls::client_session(config, server_name)?;
         self.start_tls(s)
     }
@@ -497,7 +557,9 @@ impl<'a> Context<'a> {
             b.clear();
         }
         let mut g = self.core.inner.borrow_mut();
-        let Some(c) = g.conn(self.id) else { return Err(std::io::ErrorKind::NotConnected.into()) };
+        let Some(c) = g.conn(self.id) else {
+            return Err(std::io::ErrorKind::NotConnected.into());
+        };
         if c.tls.is_some() {
             return Err(std::io::Error::other("connection already uses TLS"));
         }
@@ -510,25 +572,42 @@ impl<'a> Context<'a> {
 
     /// Whether the current connection is encrypted (or starting to be).
     pub fn is_tls(&self) -> bool {
-        self.core.inner.borrow_mut().conn(self.id).is_some_and(|c| c.is_tls())
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .is_some_and(|c| c.is_tls())
     }
 
     /// Whether the current connection's TLS handshake is complete.
     #[cfg(feature = "tls")]
     pub fn tls_established(&self) -> bool {
-        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().map(|t| !t.is_handshaking())).unwrap_or(false)
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .and_then(|c| c.tls.as_ref().map(|t| !t.is_handshaking()))
+            .unwrap_or(false)
     }
 
     /// The server name the TLS client asked for (SNI), on a server-side session.
     #[cfg(feature = "tls")]
     pub fn tls_server_name(&self) -> Option<String> {
-        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().and_then(|t| t.server_name().map(str::to_owned)))
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| {
+            c.tls
+                .as_ref()
+                .and_then(|t| t.server_name().map(str::to_owned))
+        })
     }
 
     /// The ALPN protocol agreed in the handshake.
     #[cfg(feature = "tls")]
     pub fn tls_alpn(&self) -> Option<Vec<u8>> {
-        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().and_then(|t| t.alpn().map(<[u8]>::to_vec)))
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .and_then(|c| c.tls.as_ref().and_then(|t| t.alpn().map(<[u8]>::to_vec)))
     }
 
     /// Fills `out` with keying material exported from the TLS session (RFC 5705 / 8446
@@ -536,17 +615,27 @@ impl<'a> Context<'a> {
     /// without TLS.
     #[cfg(feature = "tls")]
     pub fn tls_export(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> bool {
-        self.core.inner.borrow_mut().conn(self.id).and_then(|c| c.tls.as_ref().map(|t| t.export_keying_material(out, label, context))).unwrap_or(false)
+        self.core
+            .inner
+            .borrow_mut()
+            .conn(self.id)
+            .and_then(|c| {
+                c.tls
+                    .as_ref()
+                    .map(|t| t.export_keying_material(out, label, context))
+            })
+            .unwrap_or(false)
     }
 
     /// The DER certificate chain the peer presented, end entity first.
     #[cfg(feature = "tls")]
     pub fn tls_peer_certificates(&self) -> Option<Vec<Vec<u8>>> {
-        self.core
-            .inner
-            .borrow_mut()
-            .conn(self.id)
-            .and_then(|c| c.tls.as_ref().and_then(|t| t.peer_certificates().map(|cs| cs.iter().map(|c| c.to_vec()).collect())))
+        self.core.inner.borrow_mut().conn(self.id).and_then(|c| {
+            c.tls.as_ref().and_then(|t| {
+                t.peer_certificates()
+                    .map(|cs| cs.iter().map(|c| c.to_vec()).collect())
+            })
+        })
     }
 }
 
@@ -575,4 +664,9 @@ impl std::fmt::Debug for Waker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Waker({})", self.id)
     }
+}
+
+/// A duration in whole milliseconds (at least 1), saturating: idle timeouts are kept compact.
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
 }

@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     /// Listeners to try accepting on again (a connection closed, a back-off ended).
     pub(crate) accept_again: Vec<usize>,
     pub(crate) deferred: VecDeque<Deferred>,
+    /// Cleared id lists kept for reuse (see `dispatch::take_list`).
+    pub(crate) spare: Vec<Vec<ConnId>>,
     pub(crate) now: Instant,
     pub(crate) next_gen: u32,
     pub(crate) stop_requested: bool,
@@ -71,7 +73,9 @@ pub struct Stats {
 
 impl Inner {
     pub(crate) fn conn(&mut self, id: ConnId) -> Option<&mut Conn> {
-        self.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen)
+        self.conns
+            .get_mut(id.key as usize)
+            .filter(|c| c.gen == id.gen)
     }
 
     pub(crate) fn alloc_gen(&mut self) -> u32 {
@@ -99,7 +103,12 @@ impl Inner {
     }
 
     /// Starts a graceful close (flush, shut down writing, drain, close).
-    pub(crate) fn begin_close(&mut self, id: ConnId, reason: Close, close_timeout: std::time::Duration) -> bool {
+    pub(crate) fn begin_close(
+        &mut self,
+        id: ConnId,
+        reason: Close,
+        close_timeout: std::time::Duration,
+    ) -> bool {
         let now = self.now;
         let Some(c) = self.conn(id) else { return false };
         if c.flags & f::CLOSING != 0 {
@@ -111,13 +120,15 @@ impl Inner {
             c.flags |= f::LINGER;
         }
         if c.close_reason.is_none() {
-            c.close_reason = Some(reason);
+            c.close_reason = Some(Box::new(reason));
         }
         if c.flags & f::READABLE != 0 {
             // Drain (and discard) what the peer still sends.
             self.mark_ready(id);
         }
-        let t = self.timers.insert(now, close_timeout, None, crate::timer::Target::Conn(id));
+        let t = self
+            .timers
+            .insert(now, close_timeout, None, crate::timer::Target::Conn(id));
         if let Some(c) = self.conn(id) {
             c.close_timer = Some(t);
         }
@@ -130,7 +141,7 @@ impl Inner {
         let Some(c) = self.conn(id) else { return false };
         c.flags |= f::ABORT;
         if c.close_reason.is_none() {
-            c.close_reason = Some(reason);
+            c.close_reason = Some(Box::new(reason));
         }
         self.mark_dirty(id);
         true

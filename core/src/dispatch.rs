@@ -16,7 +16,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> &str {
-    p.downcast_ref::<&str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str)).unwrap_or("(non-string panic)")
+    p.downcast_ref::<&str>()
+        .copied()
+        .or_else(|| p.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic)")
 }
 
 /// Calls one handler method with a context for `id`. Returns false if the connection
@@ -26,15 +29,25 @@ fn call<F>(core: &Core, id: ConnId, input: Option<&mut InBuf>, f: F) -> bool
 where
     F: FnOnce(&mut dyn Handler, &mut Context<'_>),
 {
-    let h = {
+    // Callbacks other than `on_data` see the connection's unconsumed input too (so a
+    // handler can go on parsing pipelined input in `on_wake` or `on_timer`).
+    let (h, mut own) = {
         let mut g = core.inner.borrow_mut();
         match g.conn(id) {
-            Some(c) => c.handler.take(),
-            None => None,
+            Some(c) => {
+                let own = if input.is_none() && !c.input.is_empty() {
+                    Some(std::mem::take(&mut c.input))
+                } else {
+                    None
+                };
+                (c.handler.take(), own)
+            }
+            None => (None, None),
         }
     };
     let Some(mut h) = h else { return false };
     let res = {
+        let input = input.or(own.as_mut());
         let mut cx = Context::new(core, id, input);
         catch_unwind(AssertUnwindSafe(|| f(&mut *h, &mut cx)))
     };
@@ -42,17 +55,26 @@ where
     let back = match g.conn(id) {
         Some(c) => {
             c.handler = Some(h);
+            if let Some(buf) = own {
+                // A TLS upgrade during the callback cleared it: then nothing is kept.
+                if c.input.is_empty() && !buf.is_empty() {
+                    c.input = buf;
+                }
+            }
             None
         }
         None => Some(h),
     };
     if let Err(p) = res {
         g.stats.panics += 1;
-        log::error!("handler of connection {id} panicked: {}; closing the connection", panic_message(&*p));
+        log::error!(
+            "handler of connection {id} panicked: {}; closing the connection",
+            panic_message(&*p)
+        );
         let timeout = core.config.close_timeout;
         g.begin_close(id, Close::Panic, timeout);
         if let Some(c) = g.conn(id) {
-            c.close_reason = Some(Close::Panic);
+            c.close_reason = Some(Box::new(Close::Panic));
         }
     }
     drop(g);
@@ -77,7 +99,9 @@ pub(crate) fn conn_event(core: &Core, scratch: &mut InBuf, key: usize, ev: &mio:
     let id = {
         let mut g = core.inner.borrow_mut();
         let inner = &mut *g;
-        let Some(c) = inner.conns.get_mut(key) else { return };
+        let Some(c) = inner.conns.get_mut(key) else {
+            return;
+        };
         let id = ConnId::new(key, c.gen);
         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
             c.flags |= f::READABLE;
@@ -88,7 +112,10 @@ pub(crate) fn conn_event(core: &Core, scratch: &mut InBuf, key: usize, ev: &mio:
             }
             return;
         }
-        if ev.is_writable() && !c.out.is_empty() || c.pending_out() > 0 || c.flags & (f::CLOSING | f::SHUT_WR) != 0 {
+        if ev.is_writable() && !c.out.is_empty()
+            || c.pending_out() > 0
+            || c.flags & (f::CLOSING | f::SHUT_WR) != 0
+        {
             inner.mark_dirty(id);
         }
         id
@@ -97,13 +124,14 @@ pub(crate) fn conn_event(core: &Core, scratch: &mut InBuf, key: usize, ev: &mio:
 }
 
 pub(crate) fn run_ready(core: &Core, scratch: &mut InBuf) {
-    let ready = std::mem::take(&mut core.inner.borrow_mut().ready);
-    for id in ready {
+    let ready = take_list(core, |i| &mut i.ready);
+    for &id in &ready {
         if let Some(c) = core.inner.borrow_mut().conn(id) {
             c.flags &= !f::QUEUED;
         }
         read_conn(core, scratch, id);
     }
+    give_back(core, ready);
 }
 
 enum Got {
@@ -130,13 +158,19 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                 }
                 (got, None, true)
             } else {
-                let pending_input = !c.input.is_empty() && c.flags & (f::USER_PAUSED | f::CONGESTED) == 0 && c.flags & f::INPUT_FULL != 0;
-                if !c.wants_read() && !pending_input {
+                let redeliver = c.flags & f::REDELIVER != 0
+                    && !c.input.is_empty()
+                    && c.flags & (f::USER_PAUSED | f::CONGESTED | f::ABORT) == 0;
+                c.flags &= !f::REDELIVER;
+                if !c.wants_read() && !redeliver {
                     return;
                 }
-                c.flags &= !f::INPUT_FULL;
-                let mut own = if c.input.is_empty() { None } else { Some(std::mem::take(&mut c.input)) };
-                let r = if pending_input && own.is_some() {
+                let mut own = if c.input.is_empty() {
+                    None
+                } else {
+                    Some(std::mem::take(&mut c.input))
+                };
+                let r = if redeliver {
                     Ok(Ok(0))
                 } else {
                     match own.as_mut() {
@@ -154,9 +188,11 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                 let got = match r {
                     Ok(Ok(n)) => {
                         budget = budget.saturating_sub(n.max(1));
-                        if let Some((t, d)) = inner.conn(id).and_then(|c| c.idle) {
+                        if let Some((t, ms)) = inner.conn(id).and_then(|c| c.idle) {
                             let now = inner.now;
-                            inner.timers.reset(now, t, d);
+                            inner
+                                .timers
+                                .reset(now, t, Duration::from_millis(u64::from(ms)));
                         }
                         Got::Data
                     }
@@ -168,10 +204,12 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                         return;
                     }
                     Ok(Err(ReadEnd::Full)) => {
-                        if let Some(c) = inner.conn(id) {
-                            c.flags |= f::INPUT_FULL;
-                        }
                         put_back(inner.conn(id), own.take());
+                        log::warn!(
+                            "connection {id}: handler left {} bytes unconsumed, closing",
+                            cfg.max_input
+                        );
+                        inner.abort(id, Close::InputLimit);
                         return;
                     }
                     Ok(Err(ReadEnd::Eof)) => {
@@ -276,23 +314,27 @@ fn deliver(core: &Core, scratch: &mut InBuf, id: ConnId, own: Option<InBuf>) {
             scratch.clear();
         }
     }
-    // Input limit reached while the handler kept everything: stop reading.
+    // The handler kept as much input as the loop will hold: it cannot make progress.
     let max = core.config.max_input;
     let mut g = core.inner.borrow_mut();
-    if let Some(c) = g.conn(id) {
-        if c.input.len() >= max {
-            c.flags |= f::INPUT_FULL;
-        }
+    if g.conn(id).is_some_and(|c| c.input.len() >= max) {
+        log::warn!("connection {id}: handler left {max} bytes unconsumed, closing");
+        g.abort(id, Close::InputLimit);
     }
 }
 
 fn close_reason(e: &io::Error) -> Close {
     #[cfg(feature = "tls")]
-    if let Some(t) = e.get_ref().and_then(|x| x.downcast_ref::<crate::tls::TlsFailure>()) {
+    if let Some(t) = e
+        .get_ref()
+        .and_then(|x| x.downcast_ref::<crate::tls::TlsFailure>())
+    {
         return Close::Tls(t.0.clone());
     }
     match e.kind() {
-        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted => Close::Reset,
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted => Close::Reset,
         io::ErrorKind::TimedOut => Close::Timeout,
         k => Close::Io(k),
     }
@@ -304,7 +346,9 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
     loop {
         let mut g = core.inner.borrow_mut();
         let inner = &mut *g;
-        let Some(l) = inner.listeners.get_mut(lkey) else { return };
+        let Some(l) = inner.listeners.get_mut(lkey) else {
+            return;
+        };
         if l.paused {
             return;
         }
@@ -319,9 +363,12 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
                 }
                 (Socket::Tcp(s), Peer::Tcp(a))
             }),
-            ListenSock::Unix(s, _) => {
-                s.accept().map(|(s, a)| (Socket::Unix(s), Peer::Unix(a.as_pathname().map(|p| p.to_path_buf()))))
-            }
+            ListenSock::Unix(s, _) => s.accept().map(|(s, a)| {
+                (
+                    Socket::Unix(s),
+                    Peer::Unix(a.as_pathname().map(|p| p.to_path_buf())),
+                )
+            }),
         };
         match res {
             Ok((mut sock, peer)) => {
@@ -330,7 +377,10 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
                 let handler = match catch_unwind(AssertUnwindSafe(|| factory(&peer))) {
                     Ok(h) => h,
                     Err(p) => {
-                        log::error!("connection factory panicked: {}; dropping connection from {peer}", panic_message(&*p));
+                        log::error!(
+                            "connection factory panicked: {}; dropping connection from {peer}",
+                            panic_message(&*p)
+                        );
                         inner.stats.panics += 1;
                         continue;
                     }
@@ -358,7 +408,7 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
                     continue;
                 }
                 let mut conn = Conn::new(gen, sock, handler, peer);
-                conn.listener = Some(lkey);
+                conn.listener = u32::try_from(lkey).ok();
                 #[cfg(feature = "tls")]
                 if let Some(s) = session {
                     conn.tls = Some(Box::new(crate::tls::TlsSession::new(s, Default::default())));
@@ -373,11 +423,15 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
                 // listener stays readable, so retrying now would spin. Back off (10 ms,
                 // doubling to 1 s) and retry sooner if one of our connections closes.
                 l.paused = true;
-                l.backoff = (l.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+                l.backoff =
+                    (l.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
                 let backoff = l.backoff;
                 inner.stats.accept_exhausted += 1;
                 if inner.stats.accept_exhausted.is_power_of_two() {
-                    log::warn!("accept: {e}; backing off {backoff:?} (seen {} times)", inner.stats.accept_exhausted);
+                    log::warn!(
+                        "accept: {e}; backing off {backoff:?} (seen {} times)",
+                        inner.stats.accept_exhausted
+                    );
                 }
                 let now = inner.now;
                 inner.timers.insert(
@@ -428,7 +482,7 @@ pub(crate) fn run_timers(core: &Core, scratch: &mut InBuf) {
                         Some(c) if c.close_timer == Some(tid) => {
                             c.close_timer = None;
                             if c.close_reason.is_none() {
-                                c.close_reason = Some(Close::Timeout);
+                                c.close_reason = Some(Box::new(Close::Timeout));
                             }
                             c.flags |= f::ABORT;
                             g.mark_dirty(id);
@@ -475,15 +529,19 @@ pub(crate) fn run_remote(core: &Core) {
 pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
     for _ in 0..64 {
         let mut did = false;
-        let opened = std::mem::take(&mut core.inner.borrow_mut().opened);
-        for id in opened {
+        let opened = take_list(core, |i| &mut i.opened);
+        for &id in &opened {
             did = true;
             if let Some(c) = core.inner.borrow_mut().conn(id) {
                 c.flags |= f::OPEN;
             }
             call(core, id, None, |h, cx| h.on_open(cx));
         }
-        let wakes = std::mem::take(&mut *core.wakes.borrow_mut());
+        give_back(core, opened);
+        let wakes = {
+            let spare = core.inner.borrow_mut().spare.pop().unwrap_or_default();
+            std::mem::replace(&mut *core.wakes.borrow_mut(), spare)
+        };
         if !wakes.is_empty() {
             did = true;
             let epoch = {
@@ -491,7 +549,7 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
                 g.wake_epoch = g.wake_epoch.wrapping_add(1);
                 g.wake_epoch
             };
-            for id in wakes {
+            for &id in &wakes {
                 let fresh = match core.inner.borrow_mut().conn(id) {
                     Some(c) if c.wake_epoch != epoch => {
                         c.wake_epoch = epoch;
@@ -504,6 +562,7 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
                 }
             }
         }
+        give_back(core, wakes);
         let accept_again = std::mem::take(&mut core.inner.borrow_mut().accept_again);
         for l in accept_again {
             did = true;
@@ -523,11 +582,12 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
             run_ready(core, scratch);
         }
         did |= flush_dirty(core, scratch);
-        let drained = std::mem::take(&mut core.inner.borrow_mut().drained);
-        for id in drained {
+        let drained = take_list(core, |i| &mut i.drained);
+        for &id in &drained {
             did = true;
             call(core, id, None, |h, cx| h.on_drain(cx));
         }
+        give_back(core, drained);
         if !did {
             return;
         }
@@ -536,19 +596,26 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
 
 /// Flushes every dirty connection and acts on its state. True if anything was dirty.
 fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
-    let dirty = std::mem::take(&mut core.inner.borrow_mut().dirty);
+    let dirty = take_list(core, |i| &mut i.dirty);
     if dirty.is_empty() {
+        give_back(core, dirty);
         return false;
     }
     let cfg = &core.config;
-    for id in dirty {
+    for &id in &dirty {
         let finish = {
             let mut g = core.inner.borrow_mut();
             let inner = &mut *g;
-            let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else { continue };
+            let Some(c) = inner
+                .conns
+                .get_mut(id.key as usize)
+                .filter(|c| c.gen == id.gen)
+            else {
+                continue;
+            };
             c.flags &= !f::DIRTY;
             if c.flags & f::ABORT != 0 {
-                Some(c.close_reason.clone().unwrap_or(Close::Local))
+                Some(c.close_reason.as_deref().cloned().unwrap_or(Close::Local))
             } else {
                 match c.flush(&mut inner.pool) {
                     Err(e) => Some(close_reason(&e)),
@@ -559,7 +626,9 @@ fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
                             c.flags &= !f::CONGESTED;
                             inner.drained.push(id);
                             if c.flags & f::READABLE != 0 || !c.input.is_empty() {
-                                c.flags |= f::INPUT_FULL * u32::from(!c.input.is_empty());
+                                if !c.input.is_empty() {
+                                    c.flags |= f::REDELIVER;
+                                }
                                 if c.flags & f::QUEUED == 0 {
                                     c.flags |= f::QUEUED;
                                     inner.ready.push(id);
@@ -572,7 +641,10 @@ fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
                             c.flags &= !f::NOTIFY_DRAINED;
                             inner.drained.push(id);
                         }
-                        if done && c.flags & (f::CLOSING | f::SHUT_WR) != 0 && c.flags & f::WR_DONE == 0 {
+                        if done
+                            && c.flags & (f::CLOSING | f::SHUT_WR) != 0
+                            && c.flags & f::WR_DONE == 0
+                        {
                             #[cfg(feature = "tls")]
                             if let Some(t) = c.tls.as_mut() {
                                 t.send_close_notify();
@@ -594,8 +666,11 @@ fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
                                 }
                             }
                         }
-                        if c.flags & f::CLOSING != 0 && c.flags & f::WR_DONE != 0 && c.flags & (f::EOF | f::LINGER) != f::LINGER {
-                            fin = Some(c.close_reason.clone().unwrap_or(Close::Local));
+                        if c.flags & f::CLOSING != 0
+                            && c.flags & f::WR_DONE != 0
+                            && c.flags & (f::EOF | f::LINGER) != f::LINGER
+                        {
+                            fin = Some(c.close_reason.as_deref().cloned().unwrap_or(Close::Local));
                         }
                         fin
                     }
@@ -606,6 +681,7 @@ fn flush_dirty(core: &Core, scratch: &mut InBuf) -> bool {
             finalize(core, id, reason);
         }
     }
+    give_back(core, dirty);
     true
 }
 
@@ -614,7 +690,9 @@ pub(crate) fn finalize(core: &Core, id: ConnId, reason: Close) {
     let (handler, dropped) = {
         let mut g = core.inner.borrow_mut();
         let inner = &mut *g;
-        let Some(c) = inner.conns.get(id.key as usize) else { return };
+        let Some(c) = inner.conns.get(id.key as usize) else {
+            return;
+        };
         if c.gen != id.gen || c.handler.is_none() {
             return; // gone, or mid-callback (cannot happen from the dispatcher)
         }
@@ -622,12 +700,20 @@ pub(crate) fn finalize(core: &Core, id: ConnId, reason: Close) {
         c.socket.deregister(&inner.registry);
         c.out.clear(&mut inner.pool);
         let mut dropped = Vec::new();
-        for t in c.timers.drain(..).chain(c.idle.map(|(t, _)| t)).chain(c.close_timer) {
+        for t in c
+            .timers
+            .drain(..)
+            .chain(c.idle.map(|(t, _)| t))
+            .chain(c.close_timer)
+        {
             if let Some(x) = inner.timers.cancel(t) {
                 dropped.push(x);
             }
         }
-        if let Some(l) = c.listener.and_then(|k| inner.listeners.get_mut(k).map(|l| (k, l))) {
+        if let Some(l) = c
+            .listener
+            .and_then(|k| inner.listeners.get_mut(k as usize).map(|l| (k as usize, l)))
+        {
             let (k, l) = l;
             l.live = l.live.saturating_sub(1);
             if l.paused {
@@ -646,7 +732,10 @@ pub(crate) fn finalize(core: &Core, id: ConnId, reason: Close) {
         let mut cx = Context::new(core, id, None);
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| h.on_close(&mut cx, &reason))) {
             core.inner.borrow_mut().stats.panics += 1;
-            log::error!("on_close of connection {id} panicked: {}", panic_message(&*p));
+            log::error!(
+                "on_close of connection {id} panicked: {}",
+                panic_message(&*p)
+            );
         }
     }
 }
@@ -661,7 +750,11 @@ pub(crate) fn begin_shutdown(core: &Core) {
         for (_, l) in std::mem::take(&mut inner.listeners) {
             crate::reactor::drop_listener(&inner.registry, l);
         }
-        inner.conns.iter().map(|(k, c)| ConnId::new(k, c.gen)).collect()
+        inner
+            .conns
+            .iter()
+            .map(|(k, c)| ConnId::new(k, c.gen))
+            .collect()
     };
     log::info!("stopping: {} connection(s) to finish", ids.len());
     for id in ids {
@@ -671,7 +764,13 @@ pub(crate) fn begin_shutdown(core: &Core) {
 
 pub(crate) fn close_all(core: &Core, scratch: &mut InBuf) {
     settle(core, scratch);
-    let ids: Vec<ConnId> = core.inner.borrow().conns.iter().map(|(k, c)| ConnId::new(k, c.gen)).collect();
+    let ids: Vec<ConnId> = core
+        .inner
+        .borrow()
+        .conns
+        .iter()
+        .map(|(k, c)| ConnId::new(k, c.gen))
+        .collect();
     for id in ids {
         // Last chance to get queued bytes out without blocking.
         {
@@ -688,8 +787,30 @@ pub(crate) fn close_all(core: &Core, scratch: &mut InBuf) {
         let mut g = core.inner.borrow_mut();
         let now = g.now;
         let _ = now;
-        std::mem::replace(&mut g.timers, crate::timer::Timers::new(std::time::Instant::now()))
+        std::mem::replace(
+            &mut g.timers,
+            crate::timer::Timers::new(std::time::Instant::now()),
+        )
     };
     drop(timers);
     core.inner.borrow_mut().deferred.clear();
+}
+
+/// Takes one of the loop's id lists, leaving a cleared spare in its place, so the lists
+/// keep their capacity from turn to turn instead of being reallocated.
+fn take_list(
+    core: &Core,
+    which: impl FnOnce(&mut crate::core::Inner) -> &mut Vec<ConnId>,
+) -> Vec<ConnId> {
+    let mut g = core.inner.borrow_mut();
+    let spare = g.spare.pop().unwrap_or_default();
+    std::mem::replace(which(&mut g), spare)
+}
+
+fn give_back(core: &Core, mut list: Vec<ConnId>) {
+    list.clear();
+    let mut g = core.inner.borrow_mut();
+    if g.spare.len() < 8 {
+        g.spare.push(list);
+    }
 }

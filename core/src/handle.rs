@@ -91,6 +91,8 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("alive", &self.is_alive()).finish()
+        f.debug_struct("Handle")
+            .field("alive", &self.is_alive())
+            .finish()
     }
 }

@@ -25,8 +25,11 @@ pub trait Handler: 'static {
 
     /// New bytes arrived: they are in [`Context::input`] after whatever earlier input
     /// the handler left unconsumed. Consume what you used with [`Context::consume`];
-    /// unconsumed bytes are kept (up to [`LoopConfig::max_input`](crate::LoopConfig::max_input),
-    /// after which the loop stops reading this connection until the handler consumes).
+    /// unconsumed bytes are kept and seen again with the next input (and by the other
+    /// callbacks of this connection). A handler that leaves
+    /// [`LoopConfig::max_input`](crate::LoopConfig::max_input) bytes unconsumed cannot make
+    /// progress: the connection is closed with [`Close::InputLimit`]. Protocols should
+    /// enforce their own, smaller limits and answer with their own errors first.
     fn on_data(&mut self, cx: &mut Context<'_>);
 
     /// The peer finished sending (read side reached end of stream). The default closes
@@ -89,6 +92,9 @@ pub enum Close {
     Overflow,
     /// An outgoing connection could not be established (resolution or connect failed).
     ConnectFailed(String),
+    /// The handler left [`LoopConfig::max_input`](crate::LoopConfig::max_input) bytes
+    /// unconsumed: it cannot make progress, so the loop closed the connection.
+    InputLimit,
     /// Another I/O error.
     Io(std::io::ErrorKind),
     /// A callback of this connection's handler panicked.
@@ -107,6 +113,7 @@ impl fmt::Display for Close {
             Close::Local => f.write_str("closed locally"),
             Close::Overflow => f.write_str("output queue overflow (peer not reading)"),
             Close::ConnectFailed(e) => write!(f, "connect failed: {e}"),
+            Close::InputLimit => f.write_str("input limit reached (handler consumed nothing)"),
             Close::Io(k) => write!(f, "I/O error: {k}"),
             Close::Panic => f.write_str("handler panicked"),
             Close::Shutdown => f.write_str("loop shut down"),

@@ -21,11 +21,17 @@ pub struct ConnId {
 
 impl ConnId {
     /// An id that never names a live connection.
-    pub const NONE: ConnId = ConnId { key: u32::MAX, gen: 0 };
+    pub const NONE: ConnId = ConnId {
+        key: u32::MAX,
+        gen: 0,
+    };
 
     pub(crate) fn new(key: usize, gen: u32) -> ConnId {
         debug_assert!(key < u32::MAX as usize);
-        ConnId { key: key as u32, gen }
+        ConnId {
+            key: key as u32,
+            gen,
+        }
     }
 
     /// Whether this is [`ConnId::NONE`].

@@ -10,6 +10,8 @@ pub(crate) struct InBuf {
     start: usize,
     end: usize,
 }
+// (Offsets stay `usize`: the buffer is bounded by `LoopConfig::max_input`, and the
+// struct is taken out of the connection only while a callback runs.)
 
 /// What one read attempt ended with.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,7 +26,11 @@ pub(crate) enum ReadEnd {
 
 impl InBuf {
     pub(crate) fn with_capacity(n: usize) -> InBuf {
-        InBuf { buf: vec![0; n], start: 0, end: 0 }
+        InBuf {
+            buf: vec![0; n],
+            start: 0,
+            end: 0,
+        }
     }
 
     pub(crate) fn data(&self) -> &[u8] {
@@ -81,7 +87,11 @@ impl InBuf {
     }
 
     /// One `read` into the spare room, at most up to `limit` buffered bytes.
-    pub(crate) fn read_from<R: Read>(&mut self, r: &mut R, limit: usize) -> io::Result<Result<usize, ReadEnd>> {
+    pub(crate) fn read_from<R: Read>(
+        &mut self,
+        r: &mut R,
+        limit: usize,
+    ) -> io::Result<Result<usize, ReadEnd>> {
         let room = limit.saturating_sub(self.len());
         if room == 0 {
             return Ok(Err(ReadEnd::Full));
@@ -98,7 +108,9 @@ impl InBuf {
                     self.end += n;
                     return Ok(Ok(n));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Err(ReadEnd::WouldBlock)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(Err(ReadEnd::WouldBlock))
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }

@@ -53,8 +53,8 @@
 
 mod buf;
 mod config;
-mod connect;
 mod conn;
+mod connect;
 mod context;
 mod core;
 mod dispatch;

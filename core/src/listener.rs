@@ -83,10 +83,21 @@ pub(crate) struct Listener {
     pub(crate) backoff: Duration,
 }
 
-pub(crate) fn bind_tcp(addr: SocketAddr, opts: &ListenOptions) -> io::Result<mio::net::TcpListener> {
+pub(crate) fn bind_tcp(
+    addr: SocketAddr,
+    opts: &ListenOptions,
+) -> io::Result<mio::net::TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let domain = if addr.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
-    let s = Socket::new(domain, Type::STREAM.nonblocking().cloexec(), Some(Protocol::TCP))?;
+    let domain = if addr.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
+    let s = Socket::new(
+        domain,
+        Type::STREAM.nonblocking().cloexec(),
+        Some(Protocol::TCP),
+    )?;
     s.set_reuse_address(true)?;
     if opts.reuse_port {
         s.set_reuse_port(true)?;
@@ -105,11 +116,18 @@ pub(crate) fn bind_unix(path: &Path) -> io::Result<mio::net::UnixListener> {
 
 /// Whether an accept error means "out of descriptors or memory": back off, don't spin.
 pub(crate) fn is_resource_exhaustion(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM))
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)
+    )
 }
 
 /// Whether an accept error concerns only the one connection (try the next).
 pub(crate) fn is_transient(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
-        || matches!(e.raw_os_error(), Some(libc::EPROTO) | Some(libc::EPERM))
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    ) || matches!(e.raw_os_error(), Some(libc::EPROTO) | Some(libc::EPERM))
 }

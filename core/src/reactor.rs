@@ -7,7 +7,7 @@ use crate::inbuf::InBuf;
 use crate::listener::{bind_tcp, bind_unix, ListenOptions, ListenSock, Listener};
 use crate::state::StateMap;
 use crate::timer::Timers;
-use crate::{Context, ConnId, Endpoint, Handle, Handler, ListenerId, LoopConfig, Peer};
+use crate::{ConnId, Context, Endpoint, Handle, Handler, ListenerId, LoopConfig, Peer};
 use mio::{Events, Interest, Poll, Token};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -87,6 +87,7 @@ impl Loop {
             drained: Vec::new(),
             accept_again: Vec::new(),
             deferred: VecDeque::new(),
+            spare: Vec::new(),
             now,
             next_gen: 1,
             stop_requested: false,
@@ -97,7 +98,13 @@ impl Loop {
         Ok(Loop {
             events: Events::with_capacity(config.events.max(16)),
             poll,
-            core: Core { inner: RefCell::new(inner), states: StateMap::default(), wakes: Rc::new(RefCell::new(Vec::new())), remote, config },
+            core: Core {
+                inner: RefCell::new(inner),
+                states: StateMap::default(),
+                wakes: Rc::new(RefCell::new(Vec::new())),
+                remote,
+                config,
+            },
             scratch: InBuf::with_capacity(SCRATCH),
         })
     }
@@ -120,7 +127,9 @@ impl Loop {
 
     /// A `Send + Clone` handle for other threads.
     pub fn handle(&self) -> Handle {
-        Handle { remote: self.core.remote.clone() }
+        Handle {
+            remote: self.core.remote.clone(),
+        }
     }
 
     /// Counters about this loop.
@@ -161,7 +170,12 @@ impl Loop {
     }
 
     /// Listens on a TCP address with options (`SO_REUSEPORT`, backlog, connection limit, TLS).
-    pub fn listen_tcp_with<A, H, F>(&mut self, addr: A, opts: &ListenOptions, mut factory: F) -> io::Result<ListenerId>
+    pub fn listen_tcp_with<A, H, F>(
+        &mut self,
+        addr: A,
+        opts: &ListenOptions,
+        mut factory: F,
+    ) -> io::Result<ListenerId>
     where
         A: ToSocketAddrs,
         H: Handler,
@@ -170,7 +184,13 @@ impl Loop {
         let mut last = io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing");
         for a in addr.to_socket_addrs()? {
             match bind_tcp(a, opts) {
-                Ok(l) => return self.add_listener(ListenSock::Tcp(l), opts, Box::new(move |p| Box::new(factory(p)))),
+                Ok(l) => {
+                    return self.add_listener(
+                        ListenSock::Tcp(l),
+                        opts,
+                        Box::new(move |p| Box::new(factory(p))),
+                    )
+                }
                 Err(e) => last = e,
             }
         }
@@ -179,7 +199,12 @@ impl Loop {
 
     /// Listens on a TCP address with TLS on every accepted connection.
     #[cfg(feature = "tls")]
-    pub fn listen_tls<A, H, F>(&mut self, addr: A, config: Arc<rustls::ServerConfig>, factory: F) -> io::Result<ListenerId>
+    pub fn listen_tls<A, H, F>(
+        &mut self,
+        addr: A,
+        config: Arc<rustls::ServerConfig>,
+        factory: F,
+    ) -> io::Result<ListenerId>
     where
         A: ToSocketAddrs,
         H: Handler,
@@ -189,7 +214,11 @@ impl Loop {
     }
 
     /// Listens on a Unix-socket path (which must not exist yet). Fails if it cannot be bound.
-    pub fn listen_unix<H, F>(&mut self, path: impl AsRef<Path>, factory: F) -> io::Result<ListenerId>
+    pub fn listen_unix<H, F>(
+        &mut self,
+        path: impl AsRef<Path>,
+        factory: F,
+    ) -> io::Result<ListenerId>
     where
         H: Handler,
         F: FnMut(&Peer) -> H + 'static,
@@ -198,23 +227,44 @@ impl Loop {
     }
 
     /// Listens on a Unix-socket path with options (connection limit, TLS).
-    pub fn listen_unix_with<H, F>(&mut self, path: impl AsRef<Path>, opts: &ListenOptions, mut factory: F) -> io::Result<ListenerId>
+    pub fn listen_unix_with<H, F>(
+        &mut self,
+        path: impl AsRef<Path>,
+        opts: &ListenOptions,
+        mut factory: F,
+    ) -> io::Result<ListenerId>
     where
         H: Handler,
         F: FnMut(&Peer) -> H + 'static,
     {
         let path = path.as_ref();
         let l = bind_unix(path)?;
-        self.add_listener(ListenSock::Unix(l, path.to_path_buf()), opts, Box::new(move |p| Box::new(factory(p))))
+        self.add_listener(
+            ListenSock::Unix(l, path.to_path_buf()),
+            opts,
+            Box::new(move |p| Box::new(factory(p))),
+        )
     }
 
-    fn add_listener(&mut self, mut sock: ListenSock, opts: &ListenOptions, factory: crate::listener::Factory) -> io::Result<ListenerId> {
+    fn add_listener(
+        &mut self,
+        mut sock: ListenSock,
+        opts: &ListenOptions,
+        factory: crate::listener::Factory,
+    ) -> io::Result<ListenerId> {
         let mut g = self.core.inner.borrow_mut();
         let entry = g.listeners.vacant_entry();
         let token = Token(LISTENER_BASE + entry.key());
         match &mut sock {
-            ListenSock::Tcp(l) => self.poll.registry().register(l, token, Interest::READABLE)?,
-            ListenSock::Unix(l, _) => self.poll.registry().register(l, token, Interest::READABLE)?,
+            ListenSock::Tcp(l) => self
+                .poll
+                .registry()
+                .register(l, token, Interest::READABLE)?,
+            ListenSock::Unix(l, _) => {
+                self.poll
+                    .registry()
+                    .register(l, token, Interest::READABLE)?
+            }
         }
         let key = entry.key();
         entry.insert(Listener {
@@ -283,7 +333,12 @@ impl Loop {
     }
 
     fn turn(&mut self, cap: Option<Duration>) -> io::Result<bool> {
-        let Loop { poll, events, core, scratch } = self;
+        let Loop {
+            poll,
+            events,
+            core,
+            scratch,
+        } = self;
         // Graceful stop bookkeeping.
         let remote_stop = core.remote.stop.swap(false, Ordering::AcqRel);
         let start_stop = {
@@ -310,7 +365,11 @@ impl Loop {
             let mut g = core.inner.borrow_mut();
             let now = Instant::now();
             let busy = g.has_work() || !core.wakes.borrow().is_empty();
-            let mut t = if busy { Some(Duration::ZERO) } else { g.timers.next_timeout(now) };
+            let mut t = if busy {
+                Some(Duration::ZERO)
+            } else {
+                g.timers.next_timeout(now)
+            };
             if let Some(d) = g.stopping {
                 let left = d.saturating_duration_since(now);
                 t = Some(t.map_or(left, |t| t.min(left)));
@@ -392,4 +451,3 @@ impl Drop for Loop {
         self.core.remote.alive.store(false, Ordering::Release);
     }
 }
-

@@ -25,28 +25,30 @@ fn loops() -> &'static Mutex<Vec<Weak<Remote>>> {
 fn start_thread() -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    std::thread::Builder::new().name("jaxl-signals".into()).spawn(move || {
-        for sig in signals.forever() {
-            let live: Vec<Arc<Remote>> = match loops().lock() {
-                Ok(mut g) => {
-                    g.retain(|w| w.upgrade().is_some_and(|r| r.alive.load(Ordering::Acquire)));
-                    g.iter().filter_map(Weak::upgrade).collect()
+    std::thread::Builder::new()
+        .name("jaxl-signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                let live: Vec<Arc<Remote>> = match loops().lock() {
+                    Ok(mut g) => {
+                        g.retain(|w| w.upgrade().is_some_and(|r| r.alive.load(Ordering::Acquire)));
+                        g.iter().filter_map(Weak::upgrade).collect()
+                    }
+                    Err(_) => Vec::new(),
+                };
+                if live.is_empty() {
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
+                    continue;
                 }
-                Err(_) => Vec::new(),
-            };
-            if live.is_empty() {
-                let _ = signal_hook::low_level::emulate_default_handler(sig);
-                continue;
-            }
-            log::info!("signal {sig}: stopping {} loop(s)", live.len());
-            for r in live {
-                if r.stop.swap(true, Ordering::AcqRel) {
-                    r.force.store(true, Ordering::Release);
+                log::info!("signal {sig}: stopping {} loop(s)", live.len());
+                for r in live {
+                    if r.stop.swap(true, Ordering::AcqRel) {
+                        r.force.store(true, Ordering::Release);
+                    }
+                    let _ = r.waker.wake();
                 }
-                let _ = r.waker.wake();
             }
-        }
-    })?;
+        })?;
     Ok(())
 }
 

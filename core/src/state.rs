@@ -27,12 +27,19 @@ impl StateMap {
 
     pub(crate) fn cell<T: 'static>(&self) -> Option<&RefCell<T>> {
         let id = TypeId::of::<T>();
-        self.entries.iter().find(|(k, _)| *k == id).and_then(|(_, v)| v.downcast_ref::<RefCell<T>>())
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == id)
+            .and_then(|(_, v)| v.downcast_ref::<RefCell<T>>())
     }
 
     pub(crate) fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
         let id = TypeId::of::<T>();
-        self.entries.iter_mut().find(|(k, _)| *k == id).and_then(|(_, v)| v.downcast_mut::<RefCell<T>>()).map(|c| c.get_mut())
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| *k == id)
+            .and_then(|(_, v)| v.downcast_mut::<RefCell<T>>())
+            .map(|c| c.get_mut())
     }
 
     pub(crate) fn borrow<T: 'static>(&self) -> Option<RefMut<'_, T>> {

@@ -29,15 +29,21 @@ where
     let mut threads = Vec::new();
     for i in 0..n.max(1) {
         let setup = setup.clone();
-        threads.push(std::thread::Builder::new().name(format!("jaxl-{i}")).spawn(move || -> io::Result<()> {
-            let mut ev = Loop::new()?;
-            setup(&mut ev)?;
-            ev.run()
-        })?);
+        threads.push(
+            std::thread::Builder::new()
+                .name(format!("jaxl-{i}"))
+                .spawn(move || -> io::Result<()> {
+                    let mut ev = Loop::new()?;
+                    setup(&mut ev)?;
+                    ev.run()
+                })?,
+        );
     }
     let mut first = Ok(());
     for t in threads {
-        let r = t.join().unwrap_or_else(|_| Err(io::Error::other("loop thread panicked")));
+        let r = t
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("loop thread panicked")));
         if first.is_ok() {
             first = r;
         }

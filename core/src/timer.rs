@@ -51,7 +51,12 @@ fn nanos(d: Duration) -> u64 {
 
 impl Timers {
     pub(crate) fn new(epoch: Instant) -> Timers {
-        Timers { epoch, slots: slab::Slab::new(), heap: BinaryHeap::new(), next_gen: 1 }
+        Timers {
+            epoch,
+            slots: slab::Slab::new(),
+            heap: BinaryHeap::new(),
+            next_gen: 1,
+        }
     }
 
     pub(crate) fn ticks(&self, t: Instant) -> u64 {
@@ -63,28 +68,46 @@ impl Timers {
         self.slots.len()
     }
 
-    pub(crate) fn insert(&mut self, now: Instant, after: Duration, period: Option<Duration>, target: Target) -> TimerId {
+    pub(crate) fn insert(
+        &mut self,
+        now: Instant,
+        after: Duration,
+        period: Option<Duration>,
+        target: Target,
+    ) -> TimerId {
         let due = self.ticks(now).saturating_add(nanos(after));
         let gen = self.next_gen;
         self.next_gen = self.next_gen.wrapping_add(1).max(1);
-        let key = self.slots.insert(Slot { gen, due, queued: due, period: period.map(nanos), target });
+        let key = self.slots.insert(Slot {
+            gen,
+            due,
+            queued: due,
+            period: period.map(nanos),
+            target,
+        });
         let key = u32::try_from(key).unwrap_or(u32::MAX);
         self.heap.push(Reverse((due, key, gen)));
         TimerId { key, gen }
     }
 
     fn slot_mut(&mut self, id: TimerId) -> Option<&mut Slot> {
-        self.slots.get_mut(id.key as usize).filter(|s| s.gen == id.gen)
+        self.slots
+            .get_mut(id.key as usize)
+            .filter(|s| s.gen == id.gen)
     }
 
     pub(crate) fn contains(&self, id: TimerId) -> bool {
-        self.slots.get(id.key as usize).is_some_and(|s| s.gen == id.gen)
+        self.slots
+            .get(id.key as usize)
+            .is_some_and(|s| s.gen == id.gen)
     }
 
     /// Moves the deadline to `now + after`. Returns false for a stale id.
     pub(crate) fn reset(&mut self, now: Instant, id: TimerId, after: Duration) -> bool {
         let due = self.ticks(now).saturating_add(nanos(after));
-        let Some(slot) = self.slot_mut(id) else { return false };
+        let Some(slot) = self.slot_mut(id) else {
+            return false;
+        };
         slot.due = due;
         if due < slot.queued {
             slot.queued = due;
@@ -145,7 +168,9 @@ impl Timers {
             }
             self.heap.pop();
             let id = TimerId { key, gen };
-            let Some(slot) = self.slot_mut(id) else { continue };
+            let Some(slot) = self.slot_mut(id) else {
+                continue;
+            };
             if slot.queued != due {
                 continue; // superseded by an earlier reset
             }
@@ -211,7 +236,10 @@ mod tests {
         let d = t.insert(e, Duration::from_millis(20), None, Target::Conn(c));
         assert_eq!(t.next_timeout(e), Some(Duration::from_millis(10)));
         assert!(ids(&mut t, e).is_empty());
-        assert_eq!(ids(&mut t, e + Duration::from_millis(25)), vec![b.key, d.key]);
+        assert_eq!(
+            ids(&mut t, e + Duration::from_millis(25)),
+            vec![b.key, d.key]
+        );
         assert_eq!(ids(&mut t, e + Duration::from_millis(30)), vec![a.key]);
         assert_eq!(t.len(), 0);
     }
@@ -220,23 +248,44 @@ mod tests {
     fn reset_forward_and_back() {
         let e = Instant::now();
         let mut t = Timers::new(e);
-        let a = t.insert(e, Duration::from_millis(10), None, Target::Conn(ConnId::NONE));
+        let a = t.insert(
+            e,
+            Duration::from_millis(10),
+            None,
+            Target::Conn(ConnId::NONE),
+        );
         assert!(t.reset(e, a, Duration::from_millis(50)));
         assert!(ids(&mut t, e + Duration::from_millis(20)).is_empty());
         assert!(t.reset(e, a, Duration::from_millis(5)));
         assert_eq!(ids(&mut t, e + Duration::from_millis(6)), vec![a.key]);
-        assert!(!t.reset(e, a, Duration::from_millis(5)), "fired one-shot is stale");
+        assert!(
+            !t.reset(e, a, Duration::from_millis(5)),
+            "fired one-shot is stale"
+        );
     }
 
     #[test]
     fn cancelled_never_fires_and_ids_are_not_aliased() {
         let e = Instant::now();
         let mut t = Timers::new(e);
-        let a = t.insert(e, Duration::from_millis(10), None, Target::Conn(ConnId::NONE));
+        let a = t.insert(
+            e,
+            Duration::from_millis(10),
+            None,
+            Target::Conn(ConnId::NONE),
+        );
         assert!(t.cancel(a).is_some());
-        let b = t.insert(e, Duration::from_millis(10), None, Target::Conn(ConnId::NONE));
+        let b = t.insert(
+            e,
+            Duration::from_millis(10),
+            None,
+            Target::Conn(ConnId::NONE),
+        );
         assert_eq!(a.key, b.key);
-        assert!(t.cancel(a).is_none(), "stale id must not cancel the slot's new timer");
+        assert!(
+            t.cancel(a).is_none(),
+            "stale id must not cancel the slot's new timer"
+        );
         assert_eq!(ids(&mut t, e + Duration::from_secs(1)), vec![b.key]);
     }
 
@@ -244,7 +293,12 @@ mod tests {
     fn repeating_reschedules() {
         let e = Instant::now();
         let mut t = Timers::new(e);
-        let a = t.insert(e, Duration::from_millis(10), Some(Duration::from_millis(10)), Target::Conn(ConnId::NONE));
+        let a = t.insert(
+            e,
+            Duration::from_millis(10),
+            Some(Duration::from_millis(10)),
+            Target::Conn(ConnId::NONE),
+        );
         assert_eq!(ids(&mut t, e + Duration::from_millis(10)), vec![a.key]);
         assert_eq!(ids(&mut t, e + Duration::from_millis(20)), vec![a.key]);
         assert!(t.contains(a));
@@ -258,6 +312,10 @@ mod tests {
             let id = t.insert(e, Duration::from_secs(60), None, Target::Conn(ConnId::NONE));
             t.cancel(id);
         }
-        assert!(t.heap.len() <= 2048, "heap holds {} stale entries", t.heap.len());
+        assert!(
+            t.heap.len() <= 2048,
+            "heap holds {} stale entries",
+            t.heap.len()
+        );
     }
 }

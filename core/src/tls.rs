@@ -33,7 +33,9 @@ fn invalid(e: impl std::fmt::Display) -> io::Error {
 /// Fails with `InvalidInput` when the PEM holds no certificate or no key, or the key does
 /// not match.
 pub fn server_config_from_pem(cert_chain: &[u8], key: &[u8]) -> io::Result<Arc<ServerConfig>> {
-    let certs = CertificateDer::pem_slice_iter(cert_chain).collect::<Result<Vec<_>, _>>().map_err(invalid)?;
+    let certs = CertificateDer::pem_slice_iter(cert_chain)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(invalid)?;
     if certs.is_empty() {
         return Err(invalid("no certificate in PEM"));
     }
@@ -65,7 +67,10 @@ pub struct Roots {
 impl Roots {
     /// The system store only.
     pub fn system() -> Roots {
-        Roots { system: true, extra_pem: Vec::new() }
+        Roots {
+            system: true,
+            extra_pem: Vec::new(),
+        }
     }
 
     /// Adds the CA certificates of a PEM file. Fails when the file cannot be read.
@@ -95,14 +100,18 @@ pub fn client_config(roots: &Roots) -> io::Result<Arc<ClientConfig>> {
         store.add_parsable_certificates(found.certs);
     }
     for pem in &roots.extra_pem {
-        let certs = CertificateDer::pem_slice_iter(pem).collect::<Result<Vec<_>, _>>().map_err(invalid)?;
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
         let (ok, _bad) = store.add_parsable_certificates(certs);
         if ok == 0 {
             return Err(invalid("no usable CA certificate in PEM"));
         }
     }
     if store.is_empty() {
-        return Err(invalid("no trust anchors: the system store is empty and no CA was given"));
+        return Err(invalid(
+            "no trust anchors: the system store is empty and no CA was given",
+        ));
     }
     let cfg = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -120,7 +129,11 @@ pub fn dangerous_client_config_without_verification() -> Arc<ClientConfig> {
     let p = provider();
     let cfg = ClientConfig::builder_with_provider(p.clone())
         .with_safe_default_protocol_versions()
-        .unwrap_or_else(|_| ClientConfig::builder_with_provider(p.clone()).with_protocol_versions(rustls::DEFAULT_VERSIONS).expect("ring supports the default versions"))
+        .unwrap_or_else(|_| {
+            ClientConfig::builder_with_provider(p.clone())
+                .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+                .expect("ring supports the default versions")
+        })
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(NoVerify(p)))
         .with_no_client_auth();
@@ -147,7 +160,12 @@ impl rustls::client::danger::ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
     fn verify_tls13_signature(
         &self,
@@ -155,7 +173,12 @@ impl rustls::client::danger::ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
@@ -215,8 +238,15 @@ impl TlsSession {
         self.conn.alpn_protocol()
     }
 
-    pub(crate) fn export_keying_material(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> bool {
-        self.conn.export_keying_material(out, label, context).is_ok()
+    pub(crate) fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> bool {
+        self.conn
+            .export_keying_material(out, label, context)
+            .is_ok()
     }
 
     pub(crate) fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
@@ -227,7 +257,12 @@ impl TlsSession {
         self.conn.send_close_notify();
     }
 
-    pub(crate) fn read_into(&mut self, sock: &mut Socket, buf: &mut InBuf, limit: usize) -> io::Result<Result<usize, ReadEnd>> {
+    pub(crate) fn read_into(
+        &mut self,
+        sock: &mut Socket,
+        buf: &mut InBuf,
+        limit: usize,
+    ) -> io::Result<Result<usize, ReadEnd>> {
         let mut got = 0;
         loop {
             // Hand over decrypted bytes first.
@@ -240,7 +275,9 @@ impl TlsSession {
                     got += n;
                     continue;
                 }
-                Ok(Err(ReadEnd::Full)) => return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Full) }),
+                Ok(Err(ReadEnd::Full)) => {
+                    return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Full) })
+                }
                 Ok(Err(ReadEnd::Eof)) => {
                     // close_notify received: a clean end of stream.
                     return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Eof) });
@@ -264,7 +301,11 @@ impl TlsSession {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::WouldBlock) });
+                    return Ok(if got > 0 {
+                        Ok(got)
+                    } else {
+                        Err(ReadEnd::WouldBlock)
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -272,7 +313,12 @@ impl TlsSession {
         }
     }
 
-    pub(crate) fn flush(&mut self, sock: &mut Socket, out: &mut OutQueue, pool: &mut Pool) -> io::Result<bool> {
+    pub(crate) fn flush(
+        &mut self,
+        sock: &mut Socket,
+        out: &mut OutQueue,
+        pool: &mut Pool,
+    ) -> io::Result<bool> {
         if !self.active {
             if !self.pre.write_to(sock, pool)? {
                 return Ok(false);
@@ -301,9 +347,11 @@ impl TlsSession {
     }
 }
 
-
 /// Builds a client session for `server_name` (a DNS name or an IP address literal).
-pub(crate) fn client_session(cfg: Arc<ClientConfig>, server_name: &str) -> io::Result<rustls::Connection> {
+pub(crate) fn client_session(
+    cfg: Arc<ClientConfig>,
+    server_name: &str,
+) -> io::Result<rustls::Connection> {
     let name = ServerName::try_from(server_name.to_owned()).map_err(invalid)?;
     let c = rustls::ClientConnection::new(cfg, name).map_err(invalid)?;
     Ok(rustls::Connection::Client(c))

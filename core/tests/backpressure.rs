@@ -46,7 +46,10 @@ fn non_reading_peer_is_bounded_and_others_are_served() {
     // (each one a chance for the loop to read) with no progress on our side.
     let mut still = 0;
     while still < 3 {
-        assert!(sent < 256 << 20, "the server kept reading a peer that never reads ({sent} bytes)");
+        assert!(
+            sent < 256 << 20,
+            "the server kept reading a peer that never reads ({sent} bytes)"
+        );
         match greedy.write(&chunk) {
             Ok(n) => {
                 sent += n;
@@ -71,10 +74,17 @@ fn non_reading_peer_is_bounded_and_others_are_served() {
     }
     let (queued, open) = srv.query(move |cx| (cx.queued_on(greedy_id), cx.is_open(greedy_id)));
     assert!(open, "the greedy connection is paused, not dropped");
-    assert!(queued > 0 && queued <= high + 64 * 1024, "server queue for the greedy peer: {queued} bytes (high water {high})");
+    assert!(
+        queued > 0 && queued <= high + 64 * 1024,
+        "server queue for the greedy peer: {queued} bytes (high water {high})"
+    );
     let mut other = connect(srv.addr);
     write_all(&mut other, b"ping\n");
-    assert_eq!(read_line(&mut other), "ping", "another client is still served");
+    assert_eq!(
+        read_line(&mut other),
+        "ping",
+        "another client is still served"
+    );
     // Once the greedy peer reads, everything it sent comes back.
     greedy.set_nonblocking(false).unwrap();
     let mut back = 0usize;

@@ -22,7 +22,8 @@ impl Handler for Member {
             let room = cx.state::<Room>();
             for &m in &room.members {
                 if m != cx.id() {
-                    assert!(cx.write_to(m, line));
+                    // False for a member that is already closing: nothing to do.
+                    cx.write_to(m, line);
                 }
             }
             drop(room);
@@ -53,7 +54,10 @@ fn broadcast_across_100_connections() {
     for (j, c) in clients.iter_mut().enumerate() {
         let mut got: Vec<String> = (0..N - 1).map(|_| read_line(c)).collect();
         got.sort();
-        let mut want: Vec<String> = (0..N).filter(|&i| i != j).map(|i| format!("from {i}")).collect();
+        let mut want: Vec<String> = (0..N)
+            .filter(|&i| i != j)
+            .map(|i| format!("from {i}"))
+            .collect();
         want.sort();
         assert_eq!(got, want, "client {j}");
     }

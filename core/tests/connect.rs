@@ -24,7 +24,9 @@ impl Handler for Probe {
     fn on_data(&mut self, cx: &mut Context<'_>) {
         self.got.extend(cx.take_input());
         if self.got.ends_with(b"\n") {
-            let _ = self.report.send(Ok(String::from_utf8_lossy(&self.got).into_owned()));
+            let _ = self
+                .report
+                .send(Ok(String::from_utf8_lossy(&self.got).into_owned()));
             cx.close();
         }
     }
@@ -36,7 +38,13 @@ impl Handler for Probe {
 fn probe(ev: &mut Loop, target: Endpoint) -> mpsc::Receiver<Result<String, Close>> {
     let (tx, rx) = mpsc::channel();
     ev.enter(|cx| {
-        let id = cx.connect(target, Probe { report: tx, got: Vec::new() });
+        let id = cx.connect(
+            target,
+            Probe {
+                report: tx,
+                got: Vec::new(),
+            },
+        );
         // Queued before the connection is up (refused only if it already failed).
         cx.write_to(id, b"queued early\n");
     });
@@ -68,7 +76,11 @@ fn connect_by_address_and_by_name() {
 fn connect_failures_are_reported() {
     let mut ev = Loop::with_config(config()).unwrap();
     // A port that was just free: bind, read the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let refused = probe(&mut ev, ("127.0.0.1", port).into());
     // A name the resolver rejects without asking DNS, so the test needs no network.
     let unresolvable = probe(&mut ev, Endpoint::Host("bad name!".into(), 1));

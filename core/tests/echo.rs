@@ -17,7 +17,10 @@ impl Handler for Echo {
 }
 
 fn round_trips(mut s: impl Read + Write) {
-    for (i, size) in [1usize, 7, 1000, 65_536, 300_000, 2_000_000].into_iter().enumerate() {
+    for (i, size) in [1usize, 7, 1000, 65_536, 300_000, 2_000_000]
+        .into_iter()
+        .enumerate()
+    {
         let data = pattern(size, i as u32 + 1);
         // Write and read concurrently so large messages cannot deadlock on socket buffers.
         let mut got = Vec::with_capacity(size);
@@ -79,7 +82,10 @@ fn unix_echo() {
     s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     round_trips(s);
     srv.stop().unwrap();
-    assert!(!path.exists(), "the socket file is removed when the listener closes");
+    assert!(
+        !path.exists(),
+        "the socket file is removed when the listener closes"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -17,14 +17,20 @@ impl Handler for Echo {
 }
 
 fn nofile() -> (libc::rlim_t, libc::rlim_t) {
-    let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit writes into the struct we pass and has no other effect.
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) }, 0);
     (r.rlim_cur, r.rlim_max)
 }
 
 fn set_nofile(soft: libc::rlim_t, hard: libc::rlim_t) {
-    let r = libc::rlimit { rlim_cur: soft, rlim_max: hard };
+    let r = libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
     // SAFETY: setrlimit reads the struct we pass; lowering the soft limit is always allowed.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) }, 0);
 }
@@ -32,7 +38,9 @@ fn set_nofile(soft: libc::rlim_t, hard: libc::rlim_t) {
 #[test]
 fn emfile_backs_off_and_recovers() {
     let (soft, hard) = nofile();
-    let open_now = std::fs::read_dir("/proc/self/fd").map(|d| d.count() as libc::rlim_t).unwrap_or(32);
+    let open_now = std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count() as libc::rlim_t)
+        .unwrap_or(32);
     set_nofile(open_now + 64, hard);
 
     let srv = spawn(|ev| {
@@ -62,7 +70,10 @@ fn emfile_backs_off_and_recovers() {
         assert_eq!(read_line(&mut a), format!("during {i}"));
     }
     let failures = srv.query(|cx| cx.loop_stats().accept_exhausted);
-    assert!(failures <= 10, "accept retried {failures} times in 20 round trips: the loop is spinning");
+    assert!(
+        failures <= 10,
+        "accept retried {failures} times in 20 round trips: the loop is spinning"
+    );
 
     // Free the descriptors: B is accepted (after the current back-off) and served.
     drop(filler);

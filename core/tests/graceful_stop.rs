@@ -35,7 +35,11 @@ fn stop_flushes_queued_output() {
     let got = read_to_end(&mut c);
     assert_eq!(got.len(), 8 << 20);
     assert!(got == pattern(8 << 20, 9));
-    assert_eq!(rx.recv_timeout(IO_TIMEOUT).unwrap(), Close::Local, "closed by the stopping server");
+    assert_eq!(
+        rx.recv_timeout(IO_TIMEOUT).unwrap(),
+        Close::Local,
+        "closed by the stopping server"
+    );
     drop(c);
     srv.stop().unwrap();
 }
@@ -43,7 +47,9 @@ fn stop_flushes_queued_output() {
 #[test]
 fn stop_closes_idle_connections_and_returns() {
     let srv = spawn(|ev| {
-        let l = ev.listen_tcp("127.0.0.1:0", |_| Big { closed: mpsc::channel().0 })?;
+        let l = ev.listen_tcp("127.0.0.1:0", |_| Big {
+            closed: mpsc::channel().0,
+        })?;
         Ok(ev.local_addr(l).unwrap())
     });
     let mut idle: Vec<_> = (0..10).map(|_| connect(srv.addr)).collect();
@@ -51,10 +57,16 @@ fn stop_closes_idle_connections_and_returns() {
     let h = srv.handle.clone();
     h.stop().unwrap();
     for c in idle.iter_mut() {
-        assert!(read_to_end(c).is_empty(), "idle connections see a clean end of stream");
+        assert!(
+            read_to_end(c).is_empty(),
+            "idle connections see a clean end of stream"
+        );
     }
     drop(idle);
     srv.stop().unwrap();
     assert!(!h.is_alive());
-    assert!(h.post(|_| ()).is_err(), "posting to a finished loop is refused");
+    assert!(
+        h.post(|_| ()).is_err(),
+        "posting to a finished loop is refused"
+    );
 }

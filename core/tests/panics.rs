@@ -35,11 +35,22 @@ fn panic_closes_only_that_connection() {
     write_all(&mut good, b"one\n");
     assert_eq!(read_line(&mut good), "one");
     write_all(&mut bad, b"boom\n");
-    assert_eq!(read_line(&mut bad), "last words", "output queued before the panic is flushed");
-    assert!(read_to_end(&mut bad).is_empty(), "then the connection closes");
+    assert_eq!(
+        read_line(&mut bad),
+        "last words",
+        "output queued before the panic is flushed"
+    );
+    assert!(
+        read_to_end(&mut bad).is_empty(),
+        "then the connection closes"
+    );
     assert_eq!(rx.recv_timeout(IO_TIMEOUT).unwrap(), Close::Panic);
     write_all(&mut good, b"two\n");
-    assert_eq!(read_line(&mut good), "two", "the other connection is unaffected");
+    assert_eq!(
+        read_line(&mut good),
+        "two",
+        "the other connection is unaffected"
+    );
     drop(good);
     srv.stop().unwrap();
 }

@@ -47,10 +47,21 @@ fn stale_id_after_close_is_rejected() {
     };
     assert_eq!(old.index(), new.index(), "the slab slot is reused");
     assert_ne!(old, new);
-    let (w_old, c_old, q_old, w_new) = srv.query(move |cx| (cx.write_to(old, b"stale\n"), cx.close_conn(old), cx.queued_on(old), cx.write_to(new, b"fresh\n")));
+    let (w_old, c_old, q_old, w_new) = srv.query(move |cx| {
+        (
+            cx.write_to(old, b"stale\n"),
+            cx.close_conn(old),
+            cx.queued_on(old),
+            cx.write_to(new, b"fresh\n"),
+        )
+    });
     assert!(!w_old && !c_old && q_old == 0, "the stale id is refused");
     assert!(w_new);
-    assert_eq!(read_line(&mut second), "fresh", "and the new connection got only its own bytes");
+    assert_eq!(
+        read_line(&mut second),
+        "fresh",
+        "and the new connection got only its own bytes"
+    );
     srv.stop().unwrap();
 }
 

@@ -17,9 +17,17 @@ fn fire_in_order_and_cancelled_never_fire() {
     let mut ev = quiet_loop();
     let log = Rc::new(RefCell::new(Vec::new()));
     ev.enter(|cx| {
-        for (ms, name) in [(30u64, "c"), (10, "a"), (20, "b"), (25, "cancelled"), (40, "d")] {
+        for (ms, name) in [
+            (30u64, "c"),
+            (10, "a"),
+            (20, "b"),
+            (25, "cancelled"),
+            (40, "d"),
+        ] {
             let log = log.clone();
-            let id = cx.set_timeout(Duration::from_millis(ms), move |_| log.borrow_mut().push(name));
+            let id = cx.set_timeout(Duration::from_millis(ms), move |_| {
+                log.borrow_mut().push(name)
+            });
             if name == "cancelled" {
                 assert!(cx.cancel_timer(id));
                 assert!(!cx.cancel_timer(id), "second cancel is refused");
@@ -61,9 +69,13 @@ fn reset_moves_the_deadline() {
     let log = Rc::new(RefCell::new(Vec::new()));
     ev.enter(|cx| {
         let l = log.clone();
-        let late = cx.set_timeout(Duration::from_millis(5), move |_| l.borrow_mut().push("moved"));
+        let late = cx.set_timeout(Duration::from_millis(5), move |_| {
+            l.borrow_mut().push("moved")
+        });
         let l = log.clone();
-        cx.set_timeout(Duration::from_millis(20), move |_| l.borrow_mut().push("fixed"));
+        cx.set_timeout(Duration::from_millis(20), move |_| {
+            l.borrow_mut().push("fixed")
+        });
         assert!(cx.reset_timer(late, Duration::from_millis(40)));
     });
     ev.run().unwrap();
@@ -79,7 +91,11 @@ fn many_timers_cost_little_and_all_fire() {
         let mut ids = Vec::with_capacity(N);
         for i in 0..N {
             let f = fired.clone();
-            ids.push(cx.set_timeout(Duration::from_millis((i % 50) as u64), move |_| *f.borrow_mut() += 1));
+            ids.push(
+                cx.set_timeout(Duration::from_millis((i % 50) as u64), move |_| {
+                    *f.borrow_mut() += 1
+                }),
+            );
         }
         assert_eq!(cx.timer_count(), N);
         // Cancel every other one, reset the rest forward a little.
@@ -117,7 +133,9 @@ impl Handler for Ticker {
         }
     }
     fn on_close(&mut self, cx: &mut Context<'_>, _: &jaxl_core::Close) {
-        let _ = self.log.send(format!("closed, {} timers left", cx.timer_count()));
+        let _ = self
+            .log
+            .send(format!("closed, {} timers left", cx.timer_count()));
         cx.stop();
     }
 }
@@ -126,11 +144,20 @@ impl Handler for Ticker {
 fn connection_timers_fire_and_die_with_it() {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut ev = quiet_loop();
-    let l = ev.listen_tcp("127.0.0.1:0", move |_| Ticker { log: tx.clone(), repeat: None, n: 0 }).unwrap();
+    let l = ev
+        .listen_tcp("127.0.0.1:0", move |_| Ticker {
+            log: tx.clone(),
+            repeat: None,
+            n: 0,
+        })
+        .unwrap();
     let addr = ev.local_addr(l).unwrap();
     let client = std::net::TcpStream::connect(addr).unwrap();
     ev.run().unwrap();
     drop(client);
     let got: Vec<String> = rx.try_iter().collect();
-    assert_eq!(got, vec!["tick 1", "tick 2", "tick 3", "closed, 0 timers left"]);
+    assert_eq!(
+        got,
+        vec!["tick 1", "tick 2", "tick 3", "closed, 0 timers left"]
+    );
 }

@@ -18,7 +18,10 @@ impl Handler for Echo {
     }
 }
 
-fn rustls_client(pki: &TestPki, sock: TcpStream) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+fn rustls_client(
+    pki: &TestPki,
+    sock: TcpStream,
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
     let cfg = pki.client();
     let conn = rustls::ClientConnection::new(cfg, "localhost".try_into().unwrap()).unwrap();
     rustls::StreamOwned::new(conn, sock)
@@ -59,7 +62,11 @@ impl Handler for Upgradable {
                 cx.start_tls_server(self.tls.clone()).unwrap();
                 return;
             }
-            let mut out = if cx.is_tls() { b"secure: ".to_vec() } else { b"plain: ".to_vec() };
+            let mut out = if cx.is_tls() {
+                b"secure: ".to_vec()
+            } else {
+                b"plain: ".to_vec()
+            };
             out.extend_from_slice(&line);
             out.push(b'\n');
             cx.write(&out);
@@ -72,7 +79,9 @@ fn starttls_upgrade_mid_stream() {
     let pki = util::certs::make();
     let server_cfg = pki.server();
     let srv = spawn(move |ev| {
-        let l = ev.listen_tcp("127.0.0.1:0", move |_| Upgradable { tls: server_cfg.clone() })?;
+        let l = ev.listen_tcp("127.0.0.1:0", move |_| Upgradable {
+            tls: server_cfg.clone(),
+        })?;
         Ok(ev.local_addr(l).unwrap())
     });
     let mut plain = connect(srv.addr);
@@ -121,10 +130,23 @@ fn our_client_against_our_server() {
     let srv = spawn(move |ev| {
         let l = ev.listen_tls("127.0.0.1:0", server_cfg, |_| Echo)?;
         let addr = ev.local_addr(l).unwrap();
-        ev.enter(|cx| cx.connect_tls(("localhost", addr.port()), client_cfg, "localhost", Client { done: tx, got: Vec::new() }));
+        ev.enter(|cx| {
+            cx.connect_tls(
+                ("localhost", addr.port()),
+                client_cfg,
+                "localhost",
+                Client {
+                    done: tx,
+                    got: Vec::new(),
+                },
+            )
+        });
         Ok(addr)
     });
-    assert_eq!(rx.recv_timeout(IO_TIMEOUT).unwrap(), Ok(b"ping over tls".to_vec()));
+    assert_eq!(
+        rx.recv_timeout(IO_TIMEOUT).unwrap(),
+        Ok(b"ping over tls".to_vec())
+    );
     srv.stop().unwrap();
 }
 
@@ -138,7 +160,17 @@ fn client_rejects_unknown_certificate() {
     let srv = spawn(move |ev| {
         let l = ev.listen_tls("127.0.0.1:0", server_cfg, |_| Echo)?;
         let addr = ev.local_addr(l).unwrap();
-        ev.enter(|cx| cx.connect_tls(addr, client_cfg, "localhost", Client { done: tx, got: Vec::new() }));
+        ev.enter(|cx| {
+            cx.connect_tls(
+                addr,
+                client_cfg,
+                "localhost",
+                Client {
+                    done: tx,
+                    got: Vec::new(),
+                },
+            )
+        });
         Ok(addr)
     });
     match rx.recv_timeout(IO_TIMEOUT).unwrap() {

@@ -36,7 +36,9 @@ impl Handler for Deferred {
 #[test]
 fn waker_completes_work_from_a_timer() {
     let srv = spawn(|ev| {
-        let l = ev.listen_tcp("127.0.0.1:0", |_| Deferred { ready: Default::default() })?;
+        let l = ev.listen_tcp("127.0.0.1:0", |_| Deferred {
+            ready: Default::default(),
+        })?;
         Ok(ev.local_addr(l).unwrap())
     });
     let mut c = connect(srv.addr);
@@ -68,7 +70,10 @@ fn idle_timeout_closes_silent_connections_only() {
         Ok(ev.local_addr(l).unwrap())
     });
     let mut silent = connect(srv.addr);
-    assert!(read_to_end(&mut silent).is_empty(), "closed by the idle timeout");
+    assert!(
+        read_to_end(&mut silent).is_empty(),
+        "closed by the idle timeout"
+    );
     assert_eq!(rx.recv_timeout(IO_TIMEOUT).unwrap(), Close::Timeout);
     srv.stop().unwrap();
 }
@@ -128,7 +133,11 @@ impl Handler for Which {
 #[test]
 fn loops_on_threads_share_a_port() {
     // Find a free port, then have two loops listen on it with SO_REUSEPORT.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
     let opts = ListenOptions::default().reuse_port(true);
     let a = spawn(move |ev| {
@@ -149,7 +158,11 @@ fn loops_on_threads_share_a_port() {
             break;
         }
     }
-    assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec!["1", "2"], "the kernel spreads connections over both loops");
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        vec!["1", "2"],
+        "the kernel spreads connections over both loops"
+    );
     a.stop().unwrap();
     b.stop().unwrap();
 }

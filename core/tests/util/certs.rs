@@ -17,15 +17,26 @@ pub fn make() -> TestPki {
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&leaf_key, &issuer).unwrap();
-    TestPki { ca_pem: ca_cert.pem(), cert_pem: leaf.pem(), key_pem: leaf_key.serialize_pem() }
+    let leaf = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    TestPki {
+        ca_pem: ca_cert.pem(),
+        cert_pem: leaf.pem(),
+        key_pem: leaf_key.serialize_pem(),
+    }
 }
 
 impl TestPki {
     pub fn server(&self) -> Arc<jaxl_core::tls::ServerConfig> {
-        jaxl_core::tls::server_config_from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes()).unwrap()
+        jaxl_core::tls::server_config_from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes())
+            .unwrap()
     }
     pub fn client(&self) -> Arc<jaxl_core::tls::ClientConfig> {
-        jaxl_core::tls::client_config(&jaxl_core::tls::Roots::default().with_ca_pem(self.ca_pem.as_bytes())).unwrap()
+        jaxl_core::tls::client_config(
+            &jaxl_core::tls::Roots::default().with_ca_pem(self.ca_pem.as_bytes()),
+        )
+        .unwrap()
     }
 }

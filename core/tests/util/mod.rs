@@ -42,22 +42,36 @@ where
     let thread = std::thread::spawn(move || -> io::Result<()> {
         let mut ev = Loop::with_config(cfg)?;
         let addr = setup(&mut ev)?;
-        tx.send((addr, ev.handle())).map_err(|_| io::Error::other("test gone"))?;
+        tx.send((addr, ev.handle()))
+            .map_err(|_| io::Error::other("test gone"))?;
         ev.run()
     });
-    let (addr, handle) = rx.recv_timeout(IO_TIMEOUT).expect("loop thread failed to start");
-    Server { addr, handle, thread: Some(thread) }
+    let (addr, handle) = rx
+        .recv_timeout(IO_TIMEOUT)
+        .expect("loop thread failed to start");
+    Server {
+        addr,
+        handle,
+        thread: Some(thread),
+    }
 }
 
 impl Server {
     /// Stops the loop gracefully and waits for `run` to return.
     pub fn stop(mut self) -> io::Result<()> {
         let _ = self.handle.stop();
-        self.thread.take().expect("joined once").join().expect("loop thread panicked")
+        self.thread
+            .take()
+            .expect("joined once")
+            .join()
+            .expect("loop thread panicked")
     }
 
     /// Runs `f` on the loop's thread and returns its result.
-    pub fn query<R: Send + 'static>(&self, f: impl FnOnce(&mut jaxl_core::Context<'_>) -> R + Send + 'static) -> R {
+    pub fn query<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut jaxl_core::Context<'_>) -> R + Send + 'static,
+    ) -> R {
         let (tx, rx) = mpsc::channel();
         self.handle
             .post(move |cx| {
