@@ -67,24 +67,22 @@ impl OutQueue {
         self.len == 0
     }
 
-    pub(crate) fn push(&mut self, data: &[u8], pool: &mut Pool) {
-        if data.is_empty() {
-            return;
-        }
+    /// Copies `data` to the end of the queue: into the tail chunk's spare room, then into
+    /// pooled chunks, so queueing allocates nothing once the pool is warm.
+    pub(crate) fn push(&mut self, mut data: &[u8], pool: &mut Pool) {
         self.len += data.len();
-        if let Some(tail) = self.chunks.back_mut() {
-            if tail.capacity() - tail.len() >= data.len() {
-                tail.extend_from_slice(data);
-                return;
+        while !data.is_empty() {
+            if let Some(tail) = self.chunks.back_mut() {
+                let room = tail.capacity() - tail.len();
+                if room > 0 {
+                    let n = room.min(data.len());
+                    tail.extend_from_slice(&data[..n]);
+                    data = &data[n..];
+                    continue;
+                }
             }
+            self.chunks.push_back(pool.get(CHUNK));
         }
-        let mut chunk = if data.len() >= BIG {
-            Vec::with_capacity(data.len())
-        } else {
-            pool.get(data.len())
-        };
-        chunk.extend_from_slice(data);
-        self.chunks.push_back(chunk);
     }
 
     pub(crate) fn push_owned(&mut self, data: Vec<u8>, pool: &mut Pool) {
