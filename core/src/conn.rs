@@ -20,6 +20,9 @@ pub(crate) mod f {
     pub const REDELIVER: u32 = 1 << 4;
     /// The read side reached end of stream.
     pub const EOF: u32 = 1 << 5;
+    /// The peer's end of stream (or an error) was reported with the readiness event:
+    /// read until the socket says so, even after a short read.
+    pub const HUP: u32 = 1 << 15;
     /// A graceful close is in progress: flush, shut down writing, drain, close.
     pub const CLOSING: u32 = 1 << 6;
     /// The handler asked to shut down writing after the queue flushes (half-close).
@@ -121,7 +124,7 @@ impl Conn {
         &mut self,
         buf: &mut InBuf,
         limit: usize,
-    ) -> io::Result<Result<usize, ReadEnd>> {
+    ) -> io::Result<Result<(usize, bool), ReadEnd>> {
         #[cfg(feature = "tls")]
         if let Some(t) = self.tls.as_mut() {
             if t.active() {

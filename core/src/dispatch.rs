@@ -106,6 +106,9 @@ pub(crate) fn conn_event(core: &Core, scratch: &mut InBuf, key: usize, ev: &mio:
         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
             c.flags |= f::READABLE;
         }
+        if ev.is_read_closed() || ev.is_error() {
+            c.flags |= f::HUP;
+        }
         if c.flags & f::CONNECTING != 0 {
             if ev.is_writable() || ev.is_error() || ev.is_write_closed() {
                 crate::connect::progress(inner, id, core.config.tcp_nodelay);
@@ -171,7 +174,7 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                     Some(std::mem::take(&mut c.input))
                 };
                 let r = if redeliver {
-                    Ok(Ok(0))
+                    Ok(Ok((0, false)))
                 } else {
                     match own.as_mut() {
                         Some(buf) => c.read_into(buf, cfg.max_input),
@@ -186,8 +189,20 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                     inner.mark_dirty(id);
                 }
                 let got = match r {
-                    Ok(Ok(n)) => {
+                    Ok(Ok((n, short))) => {
                         budget = budget.saturating_sub(n.max(1));
+                        // A short read on a plain socket drained it: with edge-triggered
+                        // readiness, bytes arriving later raise a new event, so the read
+                        // that would only say `WouldBlock` is skipped. Not after a hangup
+                        // was reported (the end of stream may already be queued), and not
+                        // under TLS (rustls reads records, not what the socket holds).
+                        if short {
+                            if let Some(c) = inner.conn(id) {
+                                if c.flags & f::HUP == 0 && !c.is_tls() {
+                                    c.flags &= !f::READABLE;
+                                }
+                            }
+                        }
                         if let Some((t, ms)) = inner.conn(id).and_then(|c| c.idle) {
                             let now = inner.now;
                             inner

@@ -86,12 +86,13 @@ impl InBuf {
         }
     }
 
-    /// One `read` into the spare room, at most up to `limit` buffered bytes.
+    /// One `read` into the spare room, at most up to `limit` buffered bytes. On success,
+    /// the byte count and whether the read was short (returned less than asked for).
     pub(crate) fn read_from<R: Read>(
         &mut self,
         r: &mut R,
         limit: usize,
-    ) -> io::Result<Result<usize, ReadEnd>> {
+    ) -> io::Result<Result<(usize, bool), ReadEnd>> {
         let room = limit.saturating_sub(self.len());
         if room == 0 {
             return Ok(Err(ReadEnd::Full));
@@ -105,8 +106,9 @@ impl InBuf {
             match r.read(&mut self.buf[self.end..top]) {
                 Ok(0) => return Ok(Err(ReadEnd::Eof)),
                 Ok(n) => {
+                    let short = self.end + n < top;
                     self.end += n;
-                    return Ok(Ok(n));
+                    return Ok(Ok((n, short)));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Ok(Err(ReadEnd::WouldBlock))

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub(crate) const WAKER: Token = Token(usize::MAX - 1);
+pub(crate) const SIGNALS: Token = Token(usize::MAX - 2);
 pub(crate) const LISTENER_BASE: usize = usize::MAX / 2;
 
 /// An event loop: owns the poller, the connections, the timers and the shared state,
@@ -46,6 +47,7 @@ pub(crate) const LISTENER_BASE: usize = usize::MAX / 2;
 /// One loop is one thread. For several cores, run one loop per thread, each listening on
 /// the same port with [`ListenOptions::reuse_port`] (see [`run_on_threads`](crate::run_on_threads)).
 pub struct Loop {
+    signals: Option<crate::signal::Signals>,
     poll: Poll,
     events: Events,
     core: Core,
@@ -96,6 +98,7 @@ impl Loop {
             stats: Stats::default(),
         };
         Ok(Loop {
+            signals: None,
             events: Events::with_capacity(config.events.max(16)),
             poll,
             core: Core {
@@ -311,8 +314,11 @@ impl Loop {
     /// event loop is empty). Returns an error only if polling itself fails.
     pub fn run(&mut self) -> io::Result<()> {
         self.core.remote.alive.store(true, Ordering::Release);
-        if self.core.config.handle_signals {
-            crate::signal::subscribe(&self.core.remote);
+        if self.core.config.handle_signals && self.signals.is_none() {
+            match crate::signal::Signals::new(self.poll.registry(), SIGNALS) {
+                Ok(s) => self.signals = Some(s),
+                Err(e) => log::warn!("SIGINT/SIGTERM will not stop this loop: {e}"),
+            }
         }
         let res = loop {
             match self.turn(None) {
@@ -322,6 +328,9 @@ impl Loop {
             }
         };
         self.finish();
+        if let Some(mut s) = self.signals.take() {
+            let _ = self.poll.registry().deregister(&mut s.rx);
+        }
         res
     }
 
@@ -338,6 +347,7 @@ impl Loop {
             events,
             core,
             scratch,
+            signals,
         } = self;
         // Graceful stop bookkeeping.
         let remote_stop = core.remote.stop.swap(false, Ordering::AcqRel);
@@ -394,6 +404,19 @@ impl Loop {
             let t = ev.token();
             if t == WAKER {
                 remote_jobs = true;
+            } else if t == SIGNALS {
+                let n = signals.as_mut().map_or(0, |s| s.drain());
+                if n > 0 {
+                    let now = core.inner.borrow().stopping.is_some() || n > 1;
+                    log::info!(
+                        "signal received: stopping {}",
+                        if now { "now" } else { "gracefully" }
+                    );
+                    if now {
+                        core.remote.force.store(true, Ordering::Release);
+                    }
+                    core.inner.borrow_mut().stop_requested = true;
+                }
             } else if t.0 >= LISTENER_BASE {
                 crate::dispatch::accept(core, t.0 - LISTENER_BASE);
             } else {

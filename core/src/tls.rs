@@ -262,37 +262,59 @@ impl TlsSession {
         sock: &mut Socket,
         buf: &mut InBuf,
         limit: usize,
-    ) -> io::Result<Result<usize, ReadEnd>> {
+    ) -> io::Result<Result<(usize, bool), ReadEnd>> {
         let mut got = 0;
         loop {
             // Hand over decrypted bytes first.
             if buf.len() >= limit {
-                return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Full) });
+                return Ok(if got > 0 {
+                    Ok((got, false))
+                } else {
+                    Err(ReadEnd::Full)
+                });
             }
             let mut reader = self.conn.reader();
             match buf.read_from(&mut reader, limit) {
-                Ok(Ok(n)) => {
+                Ok(Ok((n, _))) => {
                     got += n;
                     continue;
                 }
                 Ok(Err(ReadEnd::Full)) => {
-                    return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Full) })
+                    return Ok(if got > 0 {
+                        Ok((got, false))
+                    } else {
+                        Err(ReadEnd::Full)
+                    })
                 }
                 Ok(Err(ReadEnd::Eof)) => {
                     // close_notify received: a clean end of stream.
-                    return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Eof) });
+                    return Ok(if got > 0 {
+                        Ok((got, false))
+                    } else {
+                        Err(ReadEnd::Eof)
+                    });
                 }
                 Ok(Err(ReadEnd::WouldBlock)) => {}
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Eof) });
+                    return Ok(if got > 0 {
+                        Ok((got, false))
+                    } else {
+                        Err(ReadEnd::Eof)
+                    });
                 }
                 Err(e) => return Err(e),
             }
             if got > 0 && !self.conn.wants_read() {
-                return Ok(Ok(got));
+                return Ok(Ok((got, false)));
             }
             match self.conn.read_tls(sock) {
-                Ok(0) => return Ok(if got > 0 { Ok(got) } else { Err(ReadEnd::Eof) }),
+                Ok(0) => {
+                    return Ok(if got > 0 {
+                        Ok((got, false))
+                    } else {
+                        Err(ReadEnd::Eof)
+                    })
+                }
                 Ok(_) => {
                     if let Err(e) = self.conn.process_new_packets() {
                         // Try to tell the peer (the alert is queued by rustls).
@@ -302,7 +324,7 @@ impl TlsSession {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     return Ok(if got > 0 {
-                        Ok(got)
+                        Ok((got, false))
                     } else {
                         Err(ReadEnd::WouldBlock)
                     });
