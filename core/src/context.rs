@@ -144,7 +144,7 @@ impl<'a> Context<'a> {
     /// Queues bytes on any connection by id (a broadcast, a routed stanza). Same results
     /// as [`write`](Context::write); false for a stale id.
     pub fn write_to(&self, id: ConnId, data: &[u8]) -> bool {
-        self.push_out(id, |q, pool| q.push(data, pool))
+        self.push_out(id, Data::Slice(data))
     }
 
     /// Queues an owned buffer without copying it (large bodies).
@@ -154,15 +154,30 @@ impl<'a> Context<'a> {
 
     /// Queues an owned buffer on any connection by id.
     pub fn write_owned_to(&self, id: ConnId, data: Vec<u8>) -> bool {
-        self.push_out(id, |q, pool| q.push_owned(data, pool))
+        self.push_out(id, Data::Owned(data))
     }
 
-    fn push_out(
-        &self,
-        id: ConnId,
-        push: impl FnOnce(&mut crate::buf::OutQueue, &mut crate::buf::Pool),
-    ) -> bool {
+    fn push_out(&self, id: ConnId, data: Data<'_>) -> bool {
         let cfg = &self.core.config;
+        if id == self.core.stage_id.get() {
+            // The running callback writing to its own connection: collect the bytes and
+            // write them with one call when the callback returns.
+            let mut stage = self.core.stage.borrow_mut();
+            let mut g = self.core.inner.borrow_mut();
+            let Some(c) = g.conn(id) else { return false };
+            if c.flags & (f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) != 0 {
+                return false;
+            }
+            stage.extend_from_slice(data.as_slice());
+            if stage.len() <= cfg.high_water {
+                return true;
+            }
+            // Too much for one callback: hand it to the queue, with its limits.
+            drop(g);
+            drop(stage);
+            self.spill();
+            return self.core.inner.borrow_mut().conn(id).is_some_and(|c| c.flags & f::ABORT == 0);
+        }
         let mut g = self.core.inner.borrow_mut();
         let inner = &mut *g;
         let Some(c) = inner
@@ -175,21 +190,31 @@ impl<'a> Context<'a> {
         if c.flags & (f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) != 0 {
             return false;
         }
-        push(&mut c.out, &mut inner.pool);
-        let pending = c.pending_out();
-        if pending > cfg.max_output {
-            log::warn!(
-                "connection {id}: output queue over {} bytes, closing",
-                cfg.max_output
-            );
-            inner.abort(id, Close::Overflow);
-            return false;
+        match data {
+            Data::Slice(d) => c.out.push(d, &mut inner.pool),
+            Data::Owned(v) => c.out.push_owned(v, &mut inner.pool),
         }
-        if pending > cfg.high_water {
-            c.flags |= f::CONGESTED;
+        queued(inner, id, cfg)
+    }
+
+    /// Moves the staged output of the current callback into the connection's queue
+    /// (before anything that must see the queue whole: a TLS upgrade, a large write).
+    pub(crate) fn spill(&self) {
+        let id = self.core.stage_id.replace(ConnId::NONE);
+        if id.is_none() {
+            return;
         }
-        inner.mark_dirty(id);
-        true
+        let mut stage = self.core.stage.borrow_mut();
+        if stage.is_empty() {
+            return;
+        }
+        let mut g = self.core.inner.borrow_mut();
+        let inner = &mut *g;
+        if let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) {
+            c.out.push(&stage, &mut inner.pool);
+            queued(inner, id, &self.core.config);
+        }
+        stage.clear();
     }
 
     /// Bytes queued and not yet written on the current connection.
@@ -199,7 +224,8 @@ impl<'a> Context<'a> {
 
     /// Bytes queued and not yet written on a connection (0 for a stale id).
     pub fn queued_on(&self, id: ConnId) -> usize {
-        self.core
+        let staged = if id == self.core.stage_id.get() { self.core.stage.borrow().len() } else { 0 };
+        staged + self.core
             .inner
             .borrow_mut()
             .conn(id)
@@ -260,6 +286,10 @@ impl<'a> Context<'a> {
 
     /// Closes any connection at once, dropping its queued output. False for a stale id.
     pub fn abort_conn(&self, id: ConnId) -> bool {
+        if id == self.core.stage_id.get() {
+            self.core.stage_id.set(ConnId::NONE);
+            self.core.stage.borrow_mut().clear();
+        }
         self.core.inner.borrow_mut().abort(id, Close::Local)
     }
 
@@ -553,6 +583,8 @@ impl<'a> Context<'a> {
 
     #[cfg(feature = "tls")]
     fn start_tls(&mut self, session: rustls::Connection) -> std::io::Result<()> {
+        // What was written before the upgrade goes out in the clear, before the handshake.
+        self.spill();
         if let Some(b) = self.input.as_mut() {
             b.clear();
         }
@@ -669,4 +701,36 @@ impl std::fmt::Debug for Waker {
 /// A duration in whole milliseconds (at least 1), saturating: idle timeouts are kept compact.
 fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
+}
+
+/// Bytes handed to `write*`: borrowed or owned.
+enum Data<'a> {
+    Slice(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Data<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Data::Slice(s) => s,
+            Data::Owned(v) => v,
+        }
+    }
+}
+
+/// After bytes were queued on `id`: applies the output limits and marks it for flushing.
+/// False if the queue passed `max_output` (the connection is then aborted).
+fn queued(inner: &mut crate::core::Inner, id: ConnId, cfg: &crate::LoopConfig) -> bool {
+    let Some(c) = inner.conn(id) else { return false };
+    let pending = c.pending_out();
+    if pending > cfg.max_output {
+        log::warn!("connection {id}: output queue over {} bytes, closing", cfg.max_output);
+        inner.abort(id, Close::Overflow);
+        return false;
+    }
+    if pending > cfg.high_water {
+        c.flags |= f::CONGESTED;
+    }
+    inner.mark_dirty(id);
+    true
 }

@@ -22,6 +22,11 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Context<'_>)>;
 
 pub(crate) struct Core {
     pub(crate) inner: RefCell<Inner>,
+    /// Output of the running callback to its own connection, written with one system
+    /// call when the callback returns (see `dispatch::call`).
+    pub(crate) stage: RefCell<Vec<u8>>,
+    /// The connection `stage` belongs to, or `ConnId::NONE` when staging is off.
+    pub(crate) stage_id: std::cell::Cell<ConnId>,
     pub(crate) states: StateMap,
     pub(crate) wakes: Rc<RefCell<Vec<ConnId>>>,
     pub(crate) remote: Arc<Remote>,

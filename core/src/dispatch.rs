@@ -31,27 +31,36 @@ where
 {
     // Callbacks other than `on_data` see the connection's unconsumed input too (so a
     // handler can go on parsing pipelined input in `on_wake` or `on_timer`).
-    let (h, mut own) = {
+    //
+    // Writes of the callback to its own plain connection, when nothing is queued before
+    // them, are collected and written with one system call afterwards: no queue, no
+    // pool, no flush pass (the may_minihttp shape: all of a batch's responses, one write).
+    let (h, mut own, stage) = {
         let mut g = core.inner.borrow_mut();
         match g.conn(id) {
             Some(c) => {
-                let own = if input.is_none() && !c.input.is_empty() {
-                    Some(std::mem::take(&mut c.input))
-                } else {
-                    None
-                };
-                (c.handler.take(), own)
+                let own = if input.is_none() && !c.input.is_empty() { Some(std::mem::take(&mut c.input)) } else { None };
+                let stage = c.out.is_empty()
+                    && !c.is_tls()
+                    && c.flags & (f::CONNECTING | f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) == 0;
+                (c.handler.take(), own, stage)
             }
-            None => (None, None),
+            None => (None, None, false),
         }
     };
     let Some(mut h) = h else { return false };
+    let outer = core.stage_id.replace(if stage { id } else { ConnId::NONE });
+    debug_assert!(outer.is_none(), "callbacks do not nest");
     let res = {
         let input = input.or(own.as_mut());
         let mut cx = Context::new(core, id, input);
         catch_unwind(AssertUnwindSafe(|| f(&mut *h, &mut cx)))
     };
+    let staged = core.stage_id.replace(ConnId::NONE) == id;
     let mut g = core.inner.borrow_mut();
+    if staged {
+        write_staged(core, &mut g, id);
+    }
     let back = match g.conn(id) {
         Some(c) => {
             c.handler = Some(h);
@@ -148,118 +157,106 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
     let cfg = &core.config;
     let mut budget = cfg.read_budget;
     loop {
-        // Leftover input delivered first (after a resume or an input-full pause).
-        let (got, own, closing) = {
+        // One borrow of the loop and one slab lookup per read: this is the hot path.
+        let (got, own, drained) = {
             let mut g = core.inner.borrow_mut();
             let inner = &mut *g;
-            let Some(c) = inner.conn(id) else { return };
+            let now = inner.now;
+            let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else { return };
             if c.flags & f::CLOSING != 0 {
                 // Draining after our close: read and discard until end of stream.
                 let got = drain_closing(c, scratch);
-                if c.flags & f::EOF != 0 {
+                let eof = c.flags & f::EOF != 0;
+                if eof {
                     inner.mark_dirty(id);
                 }
-                (got, None, true)
+                match got {
+                    Got::Data => continue,
+                    Got::Stop => return,
+                }
+            }
+            // Leftover input is delivered first after a resume.
+            let redeliver = c.flags & f::REDELIVER != 0
+                && !c.input.is_empty()
+                && c.flags & (f::USER_PAUSED | f::CONGESTED | f::ABORT) == 0;
+            c.flags &= !f::REDELIVER;
+            if !c.wants_read() && !redeliver {
+                return;
+            }
+            let mut own = if c.input.is_empty() { None } else { Some(std::mem::take(&mut c.input)) };
+            let r = if redeliver {
+                Ok(Ok((0, false)))
             } else {
-                let redeliver = c.flags & f::REDELIVER != 0
-                    && !c.input.is_empty()
-                    && c.flags & (f::USER_PAUSED | f::CONGESTED | f::ABORT) == 0;
-                c.flags &= !f::REDELIVER;
-                if !c.wants_read() && !redeliver {
+                match own.as_mut() {
+                    Some(buf) => c.read_into(buf, cfg.max_input),
+                    None => {
+                        scratch.clear();
+                        c.read_into(scratch, cfg.max_input)
+                    }
+                }
+            };
+            let tls = c.is_tls();
+            let got = match r {
+                Ok(Ok((n, short))) => {
+                    budget = budget.saturating_sub(n.max(1));
+                    // A short read on a plain socket drained it: with edge-triggered
+                    // readiness, bytes arriving later raise a new event, so the read
+                    // that would only say `WouldBlock` is skipped. Not after a hangup
+                    // was reported (the end of stream may already be queued), and not
+                    // under TLS (rustls reads records, not what the socket holds).
+                    if short && c.flags & f::HUP == 0 && !tls {
+                        c.flags &= !f::READABLE;
+                    }
+                    if let Some((t, ms)) = c.idle {
+                        inner.timers.reset(now, t, Duration::from_millis(u64::from(ms)));
+                    }
+                    Got::Data
+                }
+                Ok(Err(ReadEnd::WouldBlock)) => {
+                    c.flags &= !f::READABLE;
+                    put_back(Some(c), own.take());
+                    if tls {
+                        // Handshake records may need writing.
+                        inner.mark_dirty(id);
+                    }
                     return;
                 }
-                let mut own = if c.input.is_empty() {
-                    None
-                } else {
-                    Some(std::mem::take(&mut c.input))
-                };
-                let r = if redeliver {
-                    Ok(Ok((0, false)))
-                } else {
-                    match own.as_mut() {
-                        Some(buf) => c.read_into(buf, cfg.max_input),
-                        None => {
-                            scratch.clear();
-                            c.read_into(scratch, cfg.max_input)
-                        }
-                    }
-                };
-                if c.is_tls() {
-                    // Handshake records may need writing.
-                    inner.mark_dirty(id);
+                Ok(Err(ReadEnd::Full)) => {
+                    put_back(Some(c), own.take());
+                    log::warn!("connection {id}: handler left {} bytes unconsumed, closing", cfg.max_input);
+                    inner.abort(id, Close::InputLimit);
+                    return;
                 }
-                let got = match r {
-                    Ok(Ok((n, short))) => {
-                        budget = budget.saturating_sub(n.max(1));
-                        // A short read on a plain socket drained it: with edge-triggered
-                        // readiness, bytes arriving later raise a new event, so the read
-                        // that would only say `WouldBlock` is skipped. Not after a hangup
-                        // was reported (the end of stream may already be queued), and not
-                        // under TLS (rustls reads records, not what the socket holds).
-                        if short {
-                            if let Some(c) = inner.conn(id) {
-                                if c.flags & f::HUP == 0 && !c.is_tls() {
-                                    c.flags &= !f::READABLE;
-                                }
-                            }
-                        }
-                        if let Some((t, ms)) = inner.conn(id).and_then(|c| c.idle) {
-                            let now = inner.now;
-                            inner
-                                .timers
-                                .reset(now, t, Duration::from_millis(u64::from(ms)));
-                        }
-                        Got::Data
-                    }
-                    Ok(Err(ReadEnd::WouldBlock)) => {
-                        if let Some(c) = inner.conn(id) {
-                            c.flags &= !f::READABLE;
-                        }
-                        put_back(inner.conn(id), own.take());
-                        return;
-                    }
-                    Ok(Err(ReadEnd::Full)) => {
-                        put_back(inner.conn(id), own.take());
-                        log::warn!(
-                            "connection {id}: handler left {} bytes unconsumed, closing",
-                            cfg.max_input
-                        );
-                        inner.abort(id, Close::InputLimit);
-                        return;
-                    }
-                    Ok(Err(ReadEnd::Eof)) => {
-                        if let Some(c) = inner.conn(id) {
-                            c.flags |= f::EOF;
-                            c.flags &= !f::READABLE;
-                        }
-                        put_back(inner.conn(id), own.take());
-                        Got::Stop
-                    }
-                    Err(e) => {
-                        put_back(inner.conn(id), own.take());
-                        let reason = close_reason(&e);
-                        inner.abort(id, reason);
-                        return;
-                    }
-                };
-                (got, own, false)
+                Ok(Err(ReadEnd::Eof)) => {
+                    c.flags |= f::EOF;
+                    c.flags &= !f::READABLE;
+                    put_back(Some(c), own.take());
+                    Got::Stop
+                }
+                Err(e) => {
+                    put_back(Some(c), own.take());
+                    let reason = close_reason(&e);
+                    inner.abort(id, reason);
+                    return;
+                }
+            };
+            let drained = c.flags & f::READABLE == 0;
+            if tls {
+                inner.mark_dirty(id);
             }
+            (got, own, drained)
         };
-        if closing {
-            match got {
-                Got::Data => continue,
-                Got::Stop => return,
-            }
-        }
         match got {
             Got::Stop => {
                 // End of stream.
                 call(core, id, None, |h, cx| h.on_eof(cx));
                 return;
             }
-            Got::Data => {
-                deliver(core, scratch, id, own);
-            }
+            Got::Data => deliver(core, scratch, id, own),
+        }
+        if drained {
+            // Nothing more in the socket; a resume or a new event brings us back.
+            return;
         }
         if budget == 0 {
             core.inner.borrow_mut().mark_ready(id);
@@ -305,36 +302,39 @@ fn drain_closing(c: &mut Conn, scratch: &mut InBuf) -> Got {
 
 /// Hands input to `on_data` and keeps what the handler left.
 fn deliver(core: &Core, scratch: &mut InBuf, id: ConnId, own: Option<InBuf>) {
-    match own {
+    let max = core.config.max_input;
+    let kept = match own {
         Some(mut buf) => {
             call(core, id, Some(&mut buf), |h, cx| h.on_data(cx));
             let mut g = core.inner.borrow_mut();
-            if let Some(c) = g.conn(id) {
-                if !c.input.is_empty() {
-                    // The handler upgraded to TLS or similar and the slot was reset:
-                    // anything it holds now wins over the old buffer.
-                } else {
-                    put_back(Some(c), Some(buf));
-                }
+            let Some(c) = g.conn(id) else { return };
+            // (If the handler upgraded to TLS the slot was reset; what it holds wins.)
+            if c.input.is_empty() {
+                put_back(Some(c), Some(buf));
             }
+            c.input.len()
         }
         None => {
             call(core, id, Some(scratch), |h, cx| h.on_data(cx));
-            let mut g = core.inner.borrow_mut();
-            if !scratch.is_empty() {
-                if let Some(c) = g.conn(id) {
-                    c.input.extend(scratch.data());
-                }
+            if scratch.is_empty() {
+                return;
             }
+            let mut g = core.inner.borrow_mut();
+            let kept = match g.conn(id) {
+                Some(c) => {
+                    c.input.extend(scratch.data());
+                    c.input.len()
+                }
+                None => 0,
+            };
             scratch.clear();
+            kept
         }
-    }
-    // The handler kept as much input as the loop will hold: it cannot make progress.
-    let max = core.config.max_input;
-    let mut g = core.inner.borrow_mut();
-    if g.conn(id).is_some_and(|c| c.input.len() >= max) {
+    };
+    if kept >= max {
+        // The handler kept as much input as the loop will hold: it cannot make progress.
         log::warn!("connection {id}: handler left {max} bytes unconsumed, closing");
-        g.abort(id, Close::InputLimit);
+        core.inner.borrow_mut().abort(id, Close::InputLimit);
     }
 }
 
@@ -815,17 +815,71 @@ pub(crate) fn close_all(core: &Core, scratch: &mut InBuf) {
 /// keep their capacity from turn to turn instead of being reallocated.
 fn take_list(
     core: &Core,
-    which: impl FnOnce(&mut crate::core::Inner) -> &mut Vec<ConnId>,
+    which: impl Fn(&mut crate::core::Inner) -> &mut Vec<ConnId>,
 ) -> Vec<ConnId> {
     let mut g = core.inner.borrow_mut();
-    let spare = g.spare.pop().unwrap_or_default();
-    std::mem::replace(which(&mut g), spare)
+    let inner = &mut *g;
+    if which(inner).is_empty() {
+        return Vec::new(); // (no allocation; `give_back` ignores it)
+    }
+    let spare = inner.spare.pop().unwrap_or_default();
+    std::mem::replace(which(inner), spare)
 }
 
 fn give_back(core: &Core, mut list: Vec<ConnId>) {
+    if list.capacity() == 0 {
+        return;
+    }
     list.clear();
     let mut g = core.inner.borrow_mut();
     if g.spare.len() < 8 {
         g.spare.push(list);
+    }
+}
+
+/// Writes what the callback staged for its own connection: straight to the socket, the
+/// rest (if the socket takes less) into the connection's queue.
+fn write_staged(core: &Core, inner: &mut crate::core::Inner, id: ConnId) {
+    let mut stage = core.stage.borrow_mut();
+    if stage.is_empty() {
+        return;
+    }
+    let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else {
+        stage.clear();
+        return;
+    };
+    if c.flags & f::ABORT != 0 {
+        stage.clear();
+        return;
+    }
+    let mut off = 0;
+    if c.out.is_empty() {
+        use std::io::Write;
+        while off < stage.len() {
+            match c.socket.write(&stage[off..]) {
+                Ok(0) => break,
+                Ok(n) => off += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    stage.clear();
+                    let reason = close_reason(&e);
+                    inner.abort(id, reason);
+                    return;
+                }
+            }
+        }
+    }
+    if off < stage.len() {
+        c.out.push(&stage[off..], &mut inner.pool);
+        let pending = c.pending_out();
+        if pending > core.config.high_water {
+            c.flags |= f::CONGESTED;
+        }
+        inner.mark_dirty(id);
+    }
+    stage.clear();
+    if stage.capacity() > 1 << 20 {
+        *stage = Vec::new();
     }
 }

@@ -103,6 +103,8 @@ impl Loop {
             poll,
             core: Core {
                 inner: RefCell::new(inner),
+                stage: RefCell::new(Vec::new()),
+                stage_id: std::cell::Cell::new(ConnId::NONE),
                 states: StateMap::default(),
                 wakes: Rc::new(RefCell::new(Vec::new())),
                 remote,

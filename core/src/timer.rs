@@ -160,6 +160,9 @@ impl Timers {
     /// and its target returned; for repeating timers the slot is rescheduled and its
     /// closure (if any) taken out, to be put back with [`Timers::restore`].
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(TimerId, Target)> {
+        if self.heap.is_empty() {
+            return None;
+        }
         let t = self.ticks(now);
         loop {
             let &Reverse((due, key, gen)) = self.heap.peek()?;
