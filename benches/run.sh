@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # benches/run.sh: jaxl's one benchmark script. Loopback only; every phase bounded in time.
 #
-#   benches/run.sh            # both scenarios
+#   benches/run.sh            # every scenario
 #   benches/run.sh echo       # echo servers only
 #   benches/run.sh http       # HTTP servers only
+#   benches/run.sh instr      # user-space instructions per echoed message (callgrind)
 #
 # Builds the peers (benches/peers/*) and the jaxl examples in release mode, then measures
 # every server of a scenario in turn, ROUNDS times, alternating servers within each round
@@ -38,7 +39,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 SCENARIO=${1:-all}
-case $SCENARIO in echo | http | all) ;; -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+case $SCENARIO in echo | http | instr | all) ;; -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
   *) echo "usage: benches/run.sh [echo|http|all]" >&2; exit 2 ;;
 esac
 DURATION=${BENCH_DURATION:-3}
@@ -387,4 +388,11 @@ run_scenario() {
 }
 if [ "$SCENARIO" = echo ] || [ "$SCENARIO" = all ]; then run_scenario echo; fi
 if [ "$SCENARIO" = http ] || [ "$SCENARIO" = all ]; then run_scenario http; fi
+if [ "$SCENARIO" = instr ] || [ "$SCENARIO" = all ]; then
+  # User-space instructions per echoed message (callgrind): see benches/echo_instructions.sh.
+  build_peer tokio_echo
+  build_peer mio_echo
+  jaxl_example echo_server
+  bash "$ROOT/benches/echo_instructions.sh" | tee "$ROOT/target/bench/instr.txt"
+fi
 echo "# results written to target/bench/ ($SCENARIO)"
