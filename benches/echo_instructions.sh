@@ -22,7 +22,7 @@ count() { # count LABEL PORT MESSAGES CMD...
   valgrind --tool=callgrind --callgrind-out-file="$OUT/$label.$n.out" "$@" "127.0.0.1:$port" >/dev/null 2>"$log" &
   local vp=$!
   timeout 300 python3 "$HERE/pingpong.py" "$port" "$n" 8
-  kill -INT "$vp" 2>/dev/null || true
+  kill -TERM "$vp" 2>/dev/null || true  # (background jobs of a script ignore SIGINT)
   for _ in $(seq 1 100); do kill -0 "$vp" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$vp" 2>/dev/null || true
   wait "$vp" 2>/dev/null || true
