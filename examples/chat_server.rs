@@ -39,13 +39,21 @@ impl Handler for Chatter {
         let nick = format!("guest{}", me.index());
         let mut room = cx.state::<Room>();
         room.broadcast(cx, me, &format!("* {nick} joined\n"));
-        cx.write(format!("* welcome, {nick}; {} here. /nick NAME, /who, /quit\n", room.nicks.len() + 1).as_bytes());
+        cx.write(
+            format!(
+                "* welcome, {nick}; {} here. /nick NAME, /who, /quit\n",
+                room.nicks.len() + 1
+            )
+            .as_bytes(),
+        );
         room.nicks.insert(me, nick);
     }
 
     fn on_data(&mut self, cx: &mut Context<'_>) {
         while let Some(pos) = cx.input().iter().position(|&b| b == b'\n') {
-            let line = String::from_utf8_lossy(&cx.input()[..pos]).trim_end_matches('\r').to_owned();
+            let line = String::from_utf8_lossy(&cx.input()[..pos])
+                .trim_end_matches('\r')
+                .to_owned();
             cx.consume(pos + 1);
             self.line(cx, &line);
         }
@@ -94,11 +102,16 @@ impl Chatter {
 
 fn main() -> std::io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7001".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:7001".into());
     let mut ev = Loop::new()?;
     ev.insert_state(Room::default());
     let l = ev.listen_tcp(addr.as_str(), |_peer| Chatter)?;
-    log::info!("chat server on {}", ev.local_addr(l).map_or(addr, |a| a.to_string()));
+    log::info!(
+        "chat server on {}",
+        ev.local_addr(l).map_or(addr, |a| a.to_string())
+    );
     ev.run()?;
     log::info!("stopped");
     Ok(())

@@ -19,13 +19,18 @@ impl Handler for Echo {
 
 fn main() -> std::io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7000".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:7000".into());
     let mut ev = Loop::new()?;
     let l = ev.listen_tcp(addr.as_str(), |peer| {
         log::debug!("connection from {peer}");
         Echo
     })?;
-    log::info!("echo server listening on {}", ev.local_addr(l).map_or(addr, |a| a.to_string()));
+    log::info!(
+        "echo server listening on {}",
+        ev.local_addr(l).map_or(addr, |a| a.to_string())
+    );
     ev.run()?;
     log::info!("stopped");
     Ok(())

@@ -20,11 +20,18 @@ fn main() -> std::io::Result<()> {
         let me2 = me.clone();
         let id = cx.set_interval(Duration::from_millis(200), move |cx| {
             runs.set(runs.get() + 1);
-            println!("{:>5} ms  repeating job, run {}", start.elapsed().as_millis(), runs.get());
+            println!(
+                "{:>5} ms  repeating job, run {}",
+                start.elapsed().as_millis(),
+                runs.get()
+            );
             if runs.get() == 5 {
                 if let Some(id) = me2.get() {
                     cx.cancel_timer(id);
-                    println!("{:>5} ms  repeating job cancelled after 5 runs", start.elapsed().as_millis());
+                    println!(
+                        "{:>5} ms  repeating job cancelled after 5 runs",
+                        start.elapsed().as_millis()
+                    );
                 }
             }
         });
@@ -32,11 +39,19 @@ fn main() -> std::io::Result<()> {
         cx.set_timeout(Duration::from_millis(500), move |_| {
             println!("{:>5} ms  one-shot job", start.elapsed().as_millis());
         });
-        let never = cx.set_timeout(Duration::from_millis(300), |_| println!("this never prints"));
+        let never = cx.set_timeout(Duration::from_millis(300), |_| {
+            println!("this never prints")
+        });
         cx.cancel_timer(never);
-        println!("{:>5} ms  one-shot at 300 ms cancelled before it fired", start.elapsed().as_millis());
+        println!(
+            "{:>5} ms  one-shot at 300 ms cancelled before it fired",
+            start.elapsed().as_millis()
+        );
     });
     ev.run()?;
-    println!("{:>5} ms  no timers left; loop returned", start.elapsed().as_millis());
+    println!(
+        "{:>5} ms  no timers left; loop returned",
+        start.elapsed().as_millis()
+    );
     Ok(())
 }

@@ -17,7 +17,9 @@ impl Handler for Echo {
 
 fn main() -> std::io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let path = std::env::args().nth(1).unwrap_or_else(|| "./jaxl-echo.sock".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "./jaxl-echo.sock".into());
     let mut ev = Loop::new()?;
     ev.listen_unix(&path, |_peer| Echo)?;
     log::info!("echo server listening on unix:{path}");

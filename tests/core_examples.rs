@@ -8,15 +8,18 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+mod example_bin;
+
 fn example(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    dir.join("examples").join(name)
+    example_bin::example_bin(name).unwrap_or_else(|| name.into())
 }
 
 /// A free loopback port (bound and released; the example binds it right after).
 fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 struct Proc(Child);
@@ -31,14 +34,26 @@ impl Drop for Proc {
 fn start(name: &str, args: &[&str]) -> Option<Proc> {
     let path = example(name);
     if !path.exists() {
-        eprintln!("SKIPPED: {} not built (run through `cargo test`)", path.display());
+        eprintln!(
+            "SKIPPED: {} not built (run through `cargo test`)",
+            path.display()
+        );
         return None;
     }
-    let mut child = Command::new(path).args(args).env("RUST_LOG", "info").stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(path)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     loop {
-        let line = lines.next().expect("example exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("example exited before listening")
+            .unwrap();
         if line.contains("listening") || line.contains("chat server on") {
             break;
         }
@@ -62,14 +77,19 @@ fn line(s: &mut impl BufRead) -> String {
 
 fn sigterm_and_wait(p: &mut Proc) -> std::process::ExitStatus {
     // SAFETY: kill(2) on the PID of a child we spawned and have not reaped.
-    assert_eq!(unsafe { libc::kill(p.0.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(p.0.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
     p.0.wait().unwrap()
 }
 
 #[test]
 fn echo_server_echoes_and_stops_on_sigterm() {
     let addr = free_addr();
-    let Some(mut p) = start("echo_server", &[&addr.to_string()]) else { return };
+    let Some(mut p) = start("echo_server", &[&addr.to_string()]) else {
+        return;
+    };
     let mut c = connect(addr);
     c.write_all(b"hello jaxl\n").unwrap();
     let mut buf = [0u8; 11];
@@ -78,13 +98,19 @@ fn echo_server_echoes_and_stops_on_sigterm() {
     let status = sigterm_and_wait(&mut p);
     assert!(status.success(), "graceful stop exits 0, got {status:?}");
     let mut rest = Vec::new();
-    assert_eq!(c.read_to_end(&mut rest).unwrap(), 0, "the client sees a clean end of stream");
+    assert_eq!(
+        c.read_to_end(&mut rest).unwrap(),
+        0,
+        "the client sees a clean end of stream"
+    );
 }
 
 #[test]
 fn chat_server_broadcasts_nicks_who_and_quit() {
     let addr = free_addr();
-    let Some(mut p) = start("chat_server", &[&addr.to_string()]) else { return };
+    let Some(mut p) = start("chat_server", &[&addr.to_string()]) else {
+        return;
+    };
     let mut a = BufReader::new(connect(addr));
     assert!(line(&mut a).starts_with("* welcome"));
     let mut b = BufReader::new(connect(addr));
@@ -97,7 +123,10 @@ fn chat_server_broadcasts_nicks_who_and_quit() {
     assert_eq!(line(&mut b), "* you are now bob");
     assert_eq!(line(&mut b), "* here: alice, bob");
     let renamed = line(&mut a);
-    assert!(renamed.starts_with("* guest") && renamed.ends_with(" is now bob"), "{renamed}");
+    assert!(
+        renamed.starts_with("* guest") && renamed.ends_with(" is now bob"),
+        "{renamed}"
+    );
     a.get_mut().write_all(b"hi bob\n").unwrap();
     assert_eq!(line(&mut b), "alice: hi bob");
     b.get_mut().write_all(b"/quit\n").unwrap();
@@ -112,7 +141,9 @@ fn unix_echo_works_and_removes_its_socket() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("echo.sock");
-    let Some(mut p) = start("unix_echo", &[path.to_str().unwrap()]) else { return };
+    let Some(mut p) = start("unix_echo", &[path.to_str().unwrap()]) else {
+        return;
+    };
     let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
     s.set_read_timeout(Some(TIMEOUT)).unwrap();
     s.write_all(b"over unix").unwrap();
@@ -135,7 +166,10 @@ fn timers_example_prints_what_fires() {
     let out = Command::new(path).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    let events: Vec<&str> = text.lines().map(|l| l.split_once("ms").map_or(l, |x| x.1).trim()).collect();
+    let events: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_once("ms").map_or(l, |x| x.1).trim())
+        .collect();
     assert_eq!(
         events,
         vec![

@@ -176,7 +176,12 @@ impl<'a> Context<'a> {
             drop(g);
             drop(stage);
             self.spill();
-            return self.core.inner.borrow_mut().conn(id).is_some_and(|c| c.flags & f::ABORT == 0);
+            return self
+                .core
+                .inner
+                .borrow_mut()
+                .conn(id)
+                .is_some_and(|c| c.flags & f::ABORT == 0);
         }
         let mut g = self.core.inner.borrow_mut();
         let inner = &mut *g;
@@ -210,7 +215,11 @@ impl<'a> Context<'a> {
         }
         let mut g = self.core.inner.borrow_mut();
         let inner = &mut *g;
-        if let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) {
+        if let Some(c) = inner
+            .conns
+            .get_mut(id.key as usize)
+            .filter(|c| c.gen == id.gen)
+        {
             c.out.push(&stage, &mut inner.pool);
             queued(inner, id, &self.core.config);
         }
@@ -224,12 +233,18 @@ impl<'a> Context<'a> {
 
     /// Bytes queued and not yet written on a connection (0 for a stale id).
     pub fn queued_on(&self, id: ConnId) -> usize {
-        let staged = if id == self.core.stage_id.get() { self.core.stage.borrow().len() } else { 0 };
-        staged + self.core
-            .inner
-            .borrow_mut()
-            .conn(id)
-            .map_or(0, |c| c.pending_out())
+        let staged = if id == self.core.stage_id.get() {
+            self.core.stage.borrow().len()
+        } else {
+            0
+        };
+        staged
+            + self
+                .core
+                .inner
+                .borrow_mut()
+                .conn(id)
+                .map_or(0, |c| c.pending_out())
     }
 
     /// Calls [`Handler::on_drain`] once the current connection's queue is empty (at once
@@ -721,10 +736,15 @@ impl Data<'_> {
 /// After bytes were queued on `id`: applies the output limits and marks it for flushing.
 /// False if the queue passed `max_output` (the connection is then aborted).
 fn queued(inner: &mut crate::core::Inner, id: ConnId, cfg: &crate::LoopConfig) -> bool {
-    let Some(c) = inner.conn(id) else { return false };
+    let Some(c) = inner.conn(id) else {
+        return false;
+    };
     let pending = c.pending_out();
     if pending > cfg.max_output {
-        log::warn!("connection {id}: output queue over {} bytes, closing", cfg.max_output);
+        log::warn!(
+            "connection {id}: output queue over {} bytes, closing",
+            cfg.max_output
+        );
         inner.abort(id, Close::Overflow);
         return false;
     }

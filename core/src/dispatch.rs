@@ -39,10 +39,15 @@ where
         let mut g = core.inner.borrow_mut();
         match g.conn(id) {
             Some(c) => {
-                let own = if input.is_none() && !c.input.is_empty() { Some(std::mem::take(&mut c.input)) } else { None };
+                let own = if input.is_none() && !c.input.is_empty() {
+                    Some(std::mem::take(&mut c.input))
+                } else {
+                    None
+                };
                 let stage = c.out.is_empty()
                     && !c.is_tls()
-                    && c.flags & (f::CONNECTING | f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) == 0;
+                    && c.flags & (f::CONNECTING | f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE)
+                        == 0;
                 (c.handler.take(), own, stage)
             }
             None => (None, None, false),
@@ -162,7 +167,13 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
             let mut g = core.inner.borrow_mut();
             let inner = &mut *g;
             let now = inner.now;
-            let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else { return };
+            let Some(c) = inner
+                .conns
+                .get_mut(id.key as usize)
+                .filter(|c| c.gen == id.gen)
+            else {
+                return;
+            };
             if c.flags & f::CLOSING != 0 {
                 // Draining after our close: read and discard until end of stream.
                 let got = drain_closing(c, scratch);
@@ -183,7 +194,11 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
             if !c.wants_read() && !redeliver {
                 return;
             }
-            let mut own = if c.input.is_empty() { None } else { Some(std::mem::take(&mut c.input)) };
+            let mut own = if c.input.is_empty() {
+                None
+            } else {
+                Some(std::mem::take(&mut c.input))
+            };
             let r = if redeliver {
                 Ok(Ok((0, false)))
             } else {
@@ -208,7 +223,9 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                         c.flags &= !f::READABLE;
                     }
                     if let Some((t, ms)) = c.idle {
-                        inner.timers.reset(now, t, Duration::from_millis(u64::from(ms)));
+                        inner
+                            .timers
+                            .reset(now, t, Duration::from_millis(u64::from(ms)));
                     }
                     Got::Data
                 }
@@ -223,7 +240,10 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                 }
                 Ok(Err(ReadEnd::Full)) => {
                     put_back(Some(c), own.take());
-                    log::warn!("connection {id}: handler left {} bytes unconsumed, closing", cfg.max_input);
+                    log::warn!(
+                        "connection {id}: handler left {} bytes unconsumed, closing",
+                        cfg.max_input
+                    );
                     inner.abort(id, Close::InputLimit);
                     return;
                 }
@@ -844,7 +864,11 @@ fn write_staged(core: &Core, inner: &mut crate::core::Inner, id: ConnId) {
     if stage.is_empty() {
         return;
     }
-    let Some(c) = inner.conns.get_mut(id.key as usize).filter(|c| c.gen == id.gen) else {
+    let Some(c) = inner
+        .conns
+        .get_mut(id.key as usize)
+        .filter(|c| c.gen == id.gen)
+    else {
         stage.clear();
         return;
     };

@@ -14,7 +14,7 @@
 use mio::unix::pipe;
 use mio::{Interest, Registry, Token};
 use std::io::{self, Read};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -44,7 +44,6 @@ fn global() -> &'static Global {
 
 pub(crate) struct Signals {
     pub(crate) rx: pipe::Receiver,
-    _tx: pipe::Sender,
     ids: Vec<signal_hook::SigId>,
 }
 
@@ -55,15 +54,16 @@ impl Signals {
         registry.register(&mut rx, token, Interest::READABLE)?;
         let mut ids = Vec::new();
         for sig in SIGNALS {
-            ids.push(signal_hook::low_level::pipe::register_raw(
-                sig,
-                tx.as_raw_fd(),
-            )?);
+            // signal-hook owns (and closes on unregistration) the descriptor it is given:
+            // one duplicate of the write end per signal.
+            let fd = tx.as_fd().try_clone_to_owned()?;
+            ids.push(signal_hook::low_level::pipe::register(sig, fd)?);
         }
+        drop(tx);
         let mut n = g.running.lock().unwrap_or_else(|p| p.into_inner());
         *n += 1;
         g.idle.store(false, Ordering::SeqCst);
-        Ok(Signals { rx, _tx: tx, ids })
+        Ok(Signals { rx, ids })
     }
 
     /// How many signals arrived since the last call.

@@ -4,7 +4,11 @@ use jaxl_xmpp::sasl::{PlainMessage, ScramClient, ScramHash, ServerScram, StoredC
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let hash = if data.first().is_some_and(|b| b & 1 == 1) { ScramHash::Sha1 } else { ScramHash::Sha256 };
+    let hash = if data.first().is_some_and(|b| b & 1 == 1) {
+        ScramHash::Sha1
+    } else {
+        ScramHash::Sha256
+    };
     // Client: the server's first and final messages.
     let mut c = ScramClient::with_nonce(hash, "user", "pencil", None, "abc");
     c.client_first();

@@ -12,7 +12,12 @@
 //!   [`Presence`] and [`Iq`], stanza error
 //!   replies and stream errors;
 //! * [`jid`]: [`Jid`], validated and normalised XMPP addresses (RFC 7622);
-//! * [`ns`]: namespace constants.
+//! * [`ns`]: namespace constants;
+//! * [`sasl`]: SASL mechanisms (SCRAM-SHA-1/256, PLAIN, ANONYMOUS), client and server
+//!   sides, with no I/O;
+//! * [`client`]: an XMPP client on the jaxl loop (negotiation, roster, presence, iq
+//!   callbacks, keep-alive, reconnection, the XEPs a bot needs);
+//! * [`component`]: external components (XEP-0114), client side.
 //!
 //! ```
 //! use jaxl_xmpp::xml::{Config, StreamEvent, StreamReader};
@@ -33,10 +38,19 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tls")]
+pub mod client;
+#[cfg(feature = "tls")]
+pub mod component;
 pub mod element;
 pub mod jid;
 pub mod ns;
+pub mod sasl;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod stanza;
+#[cfg(feature = "server")]
+pub mod store;
 pub mod xml;
 
 pub use element::{Attribute, Element, ElementBuilder, Node};
