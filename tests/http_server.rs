@@ -356,3 +356,187 @@ fn graceful_shutdown_finishes_in_flight_requests() {
     // No longer accepting.
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn handler_panic_gets_500_with_connection_close() {
+    let s = start(|| {
+        create_server(|req, res| {
+            if req.path() == "/boom" {
+                panic!("handler bug (expected by this test)");
+            }
+            res.end("ok\n");
+        })
+    });
+    let mut c = s.connect();
+    // Pipelined: nothing after the panicking request is read.
+    c.write_all(b"GET /boom HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut r = BufReader::new(c);
+    let resp = read_response(&mut r, false).unwrap();
+    assert_eq!(resp.status, 500);
+    assert_eq!(resp.header("connection"), Some("close"));
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    // The loop goes on serving other connections.
+    let (r, _) = exchange(&s, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(r.text(), "ok\n");
+}
+
+#[test]
+fn unread_chunked_body_closes_only_when_it_cannot_be_skipped() {
+    // The handler answers at once and never reads the body.
+    let s = start(|| create_server(|_req, res| res.end("ok\n")));
+    // Small and all here: skipped, the connection stays usable.
+    let mut c = s.connect();
+    c.write_all(
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    )
+    .unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    let resp = read_response(&mut r, false).unwrap();
+    assert_eq!(resp.header("connection"), None);
+    c.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r, false).unwrap().text(), "ok\n");
+    // Not all here (it could grow past max_discard): the response says it closes.
+    let mut c = s.connect();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+        .unwrap();
+    let mut r = BufReader::new(c);
+    let resp = read_response(&mut r, false).unwrap();
+    assert_eq!(resp.text(), "ok\n");
+    assert_eq!(resp.header("connection"), Some("close"));
+    assert!(closed_by_server(&mut r));
+}
+
+#[test]
+fn route_params_are_percent_decoded() {
+    let s = start(|| {
+        Server::new(Routes::new().get("/users/:id", |req, res| {
+            res.end(format!("[{}]", req.param("id").unwrap_or("?")));
+        }))
+    });
+    let (r, _) = exchange(&s, b"GET /users/a%20b%2Fc HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!((r.status, r.text().as_str()), (200, "[a b/c]"));
+    for bad in ["/users/a%2", "/users/a%zz", "/users/%ff"] {
+        let raw = format!("GET {bad} HTTP/1.1\r\nHost: a\r\n\r\n");
+        let (r, _) = exchange(&s, raw.as_bytes()).unwrap();
+        assert_eq!(r.status, 400, "{bad}");
+    }
+}
+
+#[test]
+fn routes_run_on_several_loops_with_threads_with() {
+    fn routes() -> Routes {
+        // Rc state: a Routes table is not Send, so each loop builds its own.
+        let hits = Rc::new(RefCell::new(0u32));
+        Routes::new().get("/", move |_req, res| {
+            *hits.borrow_mut() += 1;
+            res.end(std::thread::current().name().unwrap_or("main"));
+        })
+    }
+    let s = start(|| Server::new(routes()).threads_with(2, routes));
+    for _ in 0..20 {
+        let (r, _) = exchange(&s, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(r.status, 200);
+    }
+}
+
+#[test]
+fn chunked_trailers_reach_the_handler() {
+    let s = start(|| {
+        create_server(|req, res| {
+            let trailers = req.trailers();
+            req.on_data(|_| {});
+            req.on_end(move || {
+                let all: Vec<String> = trailers
+                    .to_vec()
+                    .into_iter()
+                    .map(|(n, v)| format!("{n}={}", String::from_utf8_lossy(&v)))
+                    .collect();
+                res.end(format!(
+                    "{} sum={}\n",
+                    all.join(","),
+                    trailers.get("x-sum").unwrap_or_default()
+                ));
+            });
+        })
+    });
+    let mut c = s.connect();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+        .unwrap();
+    c.write_all(b"0\r\nX-Sum: 42\r\nX-Other:  v \r\n\r\n")
+        .unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    let resp = read_response(&mut r, false).unwrap();
+    assert_eq!(resp.text(), "X-Sum=42,X-Other=v sum=42\n");
+    // Without trailers, and on a body that is not chunked: empty.
+    c.write_all(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
+        .unwrap();
+    assert_eq!(read_response(&mut r, false).unwrap().text(), " sum=\n");
+}
+
+#[test]
+fn head_fields_before_the_status_and_100_continue_before_a_started_head() {
+    let s = start(|| {
+        create_server(|req, res| {
+            // Fields first, status later: the head is rebuilt with the new status.
+            res.set_header("X-First", "1");
+            res.write_head(404, &[("X-Second", "2")]);
+            if req.path() == "/read" {
+                req.on_body(move |b| res.end(format!("{}\n", b.len())));
+            } else {
+                res.end("nf\n");
+            }
+        })
+    });
+    let (r, _) = exchange(&s, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-first"), Some("1"));
+    assert_eq!(r.header("x-second"), Some("2"));
+    assert_eq!(r.text(), "nf\n");
+    // The head is being built when the body is asked for: `100 Continue` still
+    // goes out first, whole.
+    let mut c = s.connect();
+    c.write_all(
+        b"POST /read HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut r, &mut line).unwrap();
+    assert_eq!(line, "HTTP/1.1 100 Continue\r\n");
+    line.clear();
+    std::io::BufRead::read_line(&mut r, &mut line).unwrap();
+    assert_eq!(line, "\r\n");
+    c.write_all(b"abcd").unwrap();
+    let resp = read_response(&mut r, false).unwrap();
+    assert_eq!((resp.status, resp.text().as_str()), (404, "4\n"));
+    assert_eq!(resp.header("x-first"), Some("1"));
+}
+
+#[test]
+fn a_head_started_behind_a_pending_response_is_finished_in_order() {
+    let s = start(|| {
+        create_server_cx(|req, res, cx| {
+            let (delay, body) = match req.path() {
+                "/first" => (60, "first\n"),
+                _ => {
+                    // Started now, while /first is still owed; finished later.
+                    res.write_head(201, &[("X-Partial", "yes")]);
+                    (120, "second\n")
+                }
+            };
+            cx.set_timeout(Duration::from_millis(delay), move |_| res.end(body));
+        })
+    });
+    let mut c = s.connect();
+    c.write_all(b"GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut r = BufReader::new(c);
+    let a = read_response(&mut r, false).unwrap();
+    assert_eq!((a.status, a.text().as_str()), (200, "first\n"));
+    let b = read_response(&mut r, false).unwrap();
+    assert_eq!((b.status, b.text().as_str()), (201, "second\n"));
+    assert_eq!(b.header("x-partial"), Some("yes"));
+}

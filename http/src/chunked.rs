@@ -130,6 +130,8 @@ pub struct ChunkedDecoder {
     line_len: usize,
     limits: ChunkedLimits,
     failed: Option<ChunkedError>,
+    /// Trailer section bytes, kept when asked for (bounded by `max_trailer_bytes`).
+    trailers: Option<Vec<u8>>,
 }
 
 impl Default for ChunkedDecoder {
@@ -149,7 +151,34 @@ impl ChunkedDecoder {
             line_len: 0,
             limits,
             failed: None,
+            trailers: None,
         }
+    }
+
+    /// Keep the trailer section's bytes, to be read with
+    /// [`trailer_fields`](Self::trailer_fields) once the body is done. Off by
+    /// default: trailers are checked and dropped.
+    pub fn keep_trailers(&mut self) {
+        if self.trailers.is_none() {
+            self.trailers = Some(Vec::new());
+        }
+    }
+
+    /// The trailer fields received, as (name, value) with the value's surrounding
+    /// whitespace removed, in arrival order. Empty unless
+    /// [`keep_trailers`](Self::keep_trailers) was called before the trailers arrived.
+    pub fn trailer_fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.trailers
+            .as_deref()
+            .unwrap_or(&[])
+            .split(|&b| b == b'\n')
+            .filter_map(|line| {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let colon = line.iter().position(|&b| b == b':')?;
+                let name = line.get(..colon)?;
+                let value = line.get(colon + 1..)?.trim_ascii();
+                (!name.is_empty()).then_some((name, value))
+            })
     }
 
     /// Start over for a new body, keeping the limits.
@@ -160,6 +189,9 @@ impl ChunkedDecoder {
         };
         self.line_len = 0;
         self.failed = None;
+        if let Some(t) = self.trailers.as_mut() {
+            t.clear();
+        }
     }
 
     /// Whether the terminating chunk and trailers have been read.
@@ -223,6 +255,18 @@ impl ChunkedDecoder {
                 }
             };
             i += 1;
+            if let Some(t) = self.trailers.as_mut() {
+                if matches!(
+                    self.state,
+                    State::TrailerStart
+                        | State::TrailerName
+                        | State::TrailerValue
+                        | State::TrailerLf
+                ) {
+                    // Within max_trailer_bytes + 1: byte() fails past the bound.
+                    t.push(b);
+                }
+            }
             self.byte(b)?;
         }
     }

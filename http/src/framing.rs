@@ -29,6 +29,7 @@ pub(crate) struct Directives {
 }
 
 /// Case-insensitive comparison of a header name with a lower-case ASCII name.
+#[inline]
 pub(crate) fn name_is(name: &str, lower: &str) -> bool {
     name.len() == lower.len() && name.eq_ignore_ascii_case(lower)
 }
@@ -67,12 +68,15 @@ fn parse_length(digits: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// Whether a `Host` value is a syntactically plausible `uri-host [ ":" port ]`.
-fn host_is_valid(value: &[u8]) -> bool {
-    value.iter().all(|&b| {
-        b.is_ascii_alphanumeric()
+/// The bytes a `Host` value may hold (reg-name, IP literal and port), as a table.
+const HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
             || matches!(
-                b,
+                c,
                 b'-' | b'.'
                     | b'_'
                     | b'~'
@@ -91,8 +95,38 @@ fn host_is_valid(value: &[u8]) -> bool {
                     | b'%'
                     | b'['
                     | b']'
-            )
+            );
+        b += 1;
+    }
+    t
+};
+
+/// Whether a `Host` value is a syntactically plausible `uri-host [ ":" port ]`.
+#[inline]
+fn host_is_valid(value: &[u8]) -> bool {
+    // Clients send the same Host on every request: remember the last valid one
+    // (per thread) and compare instead of checking every byte again.
+    LAST_HOST.with(|last| {
+        let mut last = last.borrow_mut();
+        let (buf, len) = &mut *last;
+        if buf.get(..usize::from(*len)) == Some(value) {
+            return true;
+        }
+        let ok = value.iter().all(|&b| HOST_BYTE[usize::from(b)]);
+        if ok {
+            if let (Ok(n), Some(dst)) = (u8::try_from(value.len()), buf.get_mut(..value.len())) {
+                dst.copy_from_slice(value);
+                *len = n;
+            }
+        }
+        ok
     })
+}
+
+thread_local! {
+    /// The last `Host` value found valid on this thread (up to 64 bytes).
+    static LAST_HOST: std::cell::RefCell<([u8; 64], u8)> =
+        const { std::cell::RefCell::new(([0; 64], 0)) };
 }
 
 /// Apply the framing, `Host`, `Connection` and `Expect` rules to a request's fields.
@@ -103,6 +137,7 @@ fn host_is_valid(value: &[u8]) -> bool {
 /// on HTTP/1.0; an HTTP/1.1 request without exactly one valid `Host`. Fails with 501
 /// for a transfer coding other than `chunked` before a final `chunked`, and with
 /// 417 for an `Expect` other than `100-continue`.
+#[inline]
 pub(crate) fn directives(
     version: Version,
     headers: &[Header<'_>],

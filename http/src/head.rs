@@ -149,6 +149,7 @@ pub struct Head<'b, 'h> {
 /// `Host`), 414 (request line), 417 (an `Expect` other than `100-continue`), 431
 /// (header count or bytes), 501 (an unknown transfer coding) or 505 (an HTTP version
 /// other than 1.0 and 1.1).
+#[inline]
 pub fn parse_head<'b, 'h>(
     buf: &'b [u8],
     storage: &'h mut [MaybeUninit<Header<'b>>],
@@ -175,7 +176,10 @@ pub fn parse_head<'b, 'h>(
         (Some(m), Some(p), Some(v)) => (m, p, v),
         _ => return Err(HeadError::new(400, "incomplete request line")),
     };
-    if request_line_len(buf).unwrap_or(len) > limits.max_request_line {
+    // The request line is part of the head: only a long head needs the scan.
+    if len > limits.max_request_line
+        && request_line_len(buf).unwrap_or(len) > limits.max_request_line
+    {
         return Err(HeadError::new(414, "request line too long"));
     }
     if len > limits.max_head_bytes {
@@ -299,6 +303,7 @@ fn version_is_well_formed(buf: &[u8]) -> bool {
 }
 
 /// Split a request target into path and query, checking its form (RFC 9112 §3.2).
+#[inline]
 fn split_target<'b>(
     method: &str,
     target: &'b str,
@@ -318,14 +323,13 @@ fn split_target<'b>(
     } else if let Some(after_scheme) = strip_scheme(target) {
         // absolute-form: the path starts at the first '/' after the authority.
         let path_start = after_scheme
-            .find(['/', '?', '#'])
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
             .unwrap_or(after_scheme.len());
         let rest = after_scheme.get(path_start..).unwrap_or("");
-        if rest.is_empty() || !rest.starts_with('/') {
+        if !rest.starts_with('/') {
             // "http://host" or "http://host?q": the path is "/".
-            let query = rest
-                .strip_prefix('?')
-                .map(|q| q.split('#').next().unwrap_or(q));
+            let query = rest.strip_prefix('?').map(|q| cut_at(q, b'#'));
             return Ok(("/", query));
         }
         rest
@@ -335,10 +339,27 @@ fn split_target<'b>(
     } else {
         return Err(HeadError::new(400, "malformed request target"));
     };
-    let without_fragment = rest.split('#').next().unwrap_or(rest);
-    match without_fragment.split_once('?') {
-        Some((path, query)) => Ok((path, Some(query))),
-        None => Ok((without_fragment, None)),
+    // One pass over the bytes: the first '?' ends the path, the first '#' ends all.
+    let bytes = rest.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' {
+            return Ok((rest.get(..i).unwrap_or(rest), None));
+        }
+        if b == b'?' {
+            let path = rest.get(..i).unwrap_or(rest);
+            let query = rest.get(i + 1..).unwrap_or("");
+            return Ok((path, Some(cut_at(query, b'#'))));
+        }
+    }
+    Ok((rest, None))
+}
+
+/// `s` up to the first `stop` byte (an ASCII byte, so the cut is on a char boundary).
+#[inline]
+fn cut_at(s: &str, stop: u8) -> &str {
+    match s.bytes().position(|b| b == stop) {
+        Some(i) => s.get(..i).unwrap_or(s),
+        None => s,
     }
 }
 

@@ -37,6 +37,7 @@ mod routes;
 mod server;
 pub mod status;
 
+pub use body::Trailers;
 pub use chunked::ChunkedLimits;
 pub use config::Config;
 pub use framing::BodyKind;

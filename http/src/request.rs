@@ -56,6 +56,7 @@ impl Request {
     /// Refill from a parsed head. `buf` must be the buffer `head` was parsed from
     /// (only `buf[..head.len]` is kept). Reuses this request's storage; allocates
     /// only when a head is larger than any before on this connection.
+    #[inline]
     pub fn fill(&mut self, buf: &[u8], head: &Head<'_, '_>, remote: Option<SocketAddr>) {
         let src = buf.get(..head.len).unwrap_or(buf);
         self.buf.clear();
@@ -80,8 +81,12 @@ impl Request {
         self.keep_alive = head.keep_alive;
         self.expect_continue = head.expect_continue;
         self.upgrade = head.upgrade;
-        self.params.clear();
-        self.sink = crate::body::BodySink::default();
+        if !self.params.is_empty() {
+            self.params.clear();
+        }
+        if !self.sink.is_empty() {
+            self.sink = crate::body::BodySink::default();
+        }
     }
 
     fn text(&self, span: &Span) -> &str {
@@ -200,12 +205,13 @@ impl Request {
     }
 
     /// The route parameter `name` captured by the router (e.g. `id` for
-    /// `/users/:id`); `None` without a router or without that parameter.
+    /// `/users/:id`), percent-decoded (`a%20b` is `a b`); `None` without a router
+    /// or without that parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name, self.path())
     }
 
-    /// Every captured route parameter as (name, value).
+    /// Every captured route parameter as (name, value), percent-decoded.
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
         self.params.iter(self.path())
     }

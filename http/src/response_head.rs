@@ -22,33 +22,44 @@ impl std::fmt::Display for InvalidHeader {
 
 impl std::error::Error for InvalidHeader {}
 
+/// The bytes allowed in a token (RFC 9110 §5.6.2), as a lookup table.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
 /// Whether `name` is a valid field name (a non-empty token, RFC 9110 §5.1).
+#[inline]
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !name.is_empty() && name.bytes().all(|b| TOKEN[usize::from(b)])
 }
 
 /// Whether `value` may be sent as a field value: no CR, LF, NUL or other control
 /// characters except HTAB.
+#[inline]
 pub fn valid_value(value: &[u8]) -> bool {
     value
         .iter()
@@ -57,6 +68,7 @@ pub fn valid_value(value: &[u8]) -> bool {
 
 /// Append the status line, e.g. `HTTP/1.1 200 OK\r\n`. Codes outside 100..=999
 /// are written as 500.
+#[inline]
 pub fn write_status_line(out: &mut Vec<u8>, version: Version, code: u16) {
     let code = if (100..=999).contains(&code) {
         code
@@ -94,6 +106,7 @@ pub fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) -> Result<(), I
 }
 
 /// Append a header line whose name and value are known to be valid.
+#[inline]
 pub(crate) fn write_header_unchecked(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.reserve(name.len() + value.len() + 4);
     out.extend_from_slice(name);
@@ -104,6 +117,7 @@ pub(crate) fn write_header_unchecked(out: &mut Vec<u8>, name: &[u8], value: &[u8
 
 /// Decimal digits of `n` in a fixed buffer: returns the buffer and where the
 /// digits start.
+#[inline]
 pub fn u64_digits(mut n: u64) -> ([u8; 20], usize) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
@@ -127,6 +141,7 @@ pub fn write_content_length(out: &mut Vec<u8>, n: u64) {
 }
 
 /// Append the blank line that ends the head.
+#[inline]
 pub fn end_head(out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }

@@ -10,7 +10,9 @@
 //! [`Router::lookup`] answers [`Lookup::NotFound`] when no pattern matches the path
 //! (answer 404) and [`Lookup::MethodNotAllowed`] with the methods that would match
 //! when only the method is wrong (answer 405 with that `Allow` value).
-//! Parameters are raw path text: percent-decoding is left to the handler.
+//! [`Router::lookup`] captures parameters as raw path text; [`Params::decode`]
+//! percent-decodes them (the [`Routes`](crate::Routes) service does, answering 400
+//! for an invalid encoding).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -41,12 +43,57 @@ impl<H> Default for Router<H> {
     }
 }
 
-/// Captured path parameters, as ranges into the matched path.
+/// Where a parameter's value is: in the matched path, or in the decoded text.
+#[derive(Clone, Debug)]
+enum Value {
+    Path(Range<usize>),
+    /// Decoded text, and the raw range it came from.
+    Decoded(Range<usize>, Range<usize>),
+}
+
+/// Captured path parameters, as ranges into the matched path (or, once
+/// [`decode`](Params::decode)d, into text the `Params` holds).
 ///
 /// Reused across lookups: [`Router::lookup`] clears it and keeps its capacity.
 #[derive(Clone, Debug, Default)]
 pub struct Params {
-    items: Vec<(Arc<str>, Range<usize>)>,
+    items: Vec<(Arc<str>, Value)>,
+    /// Percent-decoded values, for parameters that held a `%`.
+    decoded: String,
+}
+
+/// The value of one hex digit.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decode `raw` onto `out`. Fails on a `%` not followed by two hex digits
+/// or on decoded bytes that are not UTF-8; `out` is then left as it was.
+fn percent_decode_into(raw: &str, out: &mut String) -> bool {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut it = raw.bytes();
+    while let Some(b) = it.next() {
+        if b == b'%' {
+            match (it.next().and_then(hex), it.next().and_then(hex)) {
+                (Some(h), Some(l)) => bytes.push((h << 4) | l),
+                _ => return false,
+            }
+        } else {
+            bytes.push(b);
+        }
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            out.push_str(&s);
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 impl Params {
@@ -57,21 +104,61 @@ impl Params {
 
     /// The value of parameter `name` within `path` (the path given to
     /// [`Router::lookup`]); `None` if there is no such parameter.
-    pub fn get<'p>(&self, name: &str, path: &'p str) -> Option<&'p str> {
+    pub fn get<'a>(&'a self, name: &str, path: &'a str) -> Option<&'a str> {
         self.items
             .iter()
             .find(|(n, _)| &**n == name)
-            .and_then(|(_, r)| path.get(r.clone()))
+            .and_then(|(_, v)| self.value(v, path))
+    }
+
+    fn value<'a>(&'a self, v: &Value, path: &'a str) -> Option<&'a str> {
+        match v {
+            Value::Path(r) => path.get(r.clone()),
+            Value::Decoded(r, _) => self.decoded.get(r.clone()),
+        }
     }
 
     /// All (name, value) pairs within `path`, in pattern order.
-    pub fn iter<'a, 'p: 'a>(
-        &'a self,
-        path: &'p str,
-    ) -> impl Iterator<Item = (&'a str, &'p str)> + 'a {
+    pub fn iter<'a>(&'a self, path: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.items
             .iter()
-            .filter_map(move |(n, r)| path.get(r.clone()).map(|v| (&**n, v)))
+            .filter_map(move |(n, v)| self.value(v, path).map(|v| (&**n, v)))
+    }
+
+    /// Percent-decode every captured value (`a%20b` becomes `a b`; `+` is kept:
+    /// this is a path, not a form). `path` is the path given to
+    /// [`Router::lookup`]. Returns false, leaving the values raw, if a `%` is not
+    /// followed by two hex digits or a value does not decode to UTF-8: answer 400.
+    /// Values without `%` are not copied.
+    pub fn decode(&mut self, path: &str) -> bool {
+        self.decoded.clear();
+        let mut ok = true;
+        let mut decoded = std::mem::take(&mut self.decoded);
+        for (_, v) in &mut self.items {
+            let Value::Path(r) = v else { continue };
+            let Some(raw) = path.get(r.clone()) else {
+                continue;
+            };
+            if !raw.contains('%') {
+                continue;
+            }
+            let start = decoded.len();
+            if !percent_decode_into(raw, &mut decoded) {
+                ok = false;
+                break;
+            }
+            *v = Value::Decoded(start..decoded.len(), r.clone());
+        }
+        if !ok {
+            decoded.clear();
+            for (_, v) in &mut self.items {
+                if let Value::Decoded(_, raw) = v {
+                    *v = Value::Path(raw.clone());
+                }
+            }
+        }
+        self.decoded = decoded;
+        ok
     }
 
     /// Number of captured parameters.
@@ -80,6 +167,7 @@ impl Params {
     }
 
     /// Whether nothing was captured.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -87,6 +175,7 @@ impl Params {
     /// Forget all parameters, keeping the storage.
     pub fn clear(&mut self) {
         self.items.clear();
+        self.decoded.clear();
     }
 }
 
@@ -299,7 +388,9 @@ fn capture(segments: &[Segment], path: &str, params: &mut Params) {
             }
             Segment::Param(name) => {
                 if let Some((start, s)) = segs.next() {
-                    params.items.push((name.clone(), start..start + s.len()));
+                    params
+                        .items
+                        .push((name.clone(), Value::Path(start..start + s.len())));
                 }
             }
             Segment::Wildcard(name) => {
@@ -309,7 +400,7 @@ fn capture(segments: &[Segment], path: &str, params: &mut Params) {
                 };
                 params
                     .items
-                    .push((name.clone(), start.min(path.len())..path.len()));
+                    .push((name.clone(), Value::Path(start.min(path.len())..path.len())));
                 return;
             }
         }

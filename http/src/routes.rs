@@ -24,7 +24,8 @@ type HandlerFn = Rc<dyn Fn(&mut Request, Response)>;
 ///
 /// A path no route matches is answered 404; a path matched only for other
 /// methods is answered 405 with an `Allow` header. Route parameters are read with
-/// [`Request::param`]. Handlers are `Fn`: keep mutable state in a `RefCell` (or
+/// [`Request::param`], percent-decoded (`/users/a%20b` gives `a b`); a parameter
+/// with an invalid encoding (`%zz`, or bytes that are not UTF-8) is answered 400. Handlers are `Fn`: keep mutable state in a `RefCell` (or
 /// loop state). Cloning a `Routes` shares its handlers.
 #[derive(Clone, Default)]
 pub struct Routes {
@@ -92,6 +93,12 @@ impl Service for Routes {
     fn call(&mut self, req: &mut Request, res: Response, _cx: &mut jaxl_core::Context<'_>) {
         let mut params = std::mem::take(&mut req.params);
         let found = match self.router.lookup(req.method(), req.path(), &mut params) {
+            Lookup::Found(_) if !params.decode(req.path()) => {
+                req.params = params;
+                res.write_head(400, &[("Content-Type", "text/plain")]);
+                res.end("Bad Request: invalid percent-encoding in path\n");
+                return;
+            }
             Lookup::Found(h) => Ok(Rc::clone(h)),
             Lookup::NotFound => Err(None),
             Lookup::MethodNotAllowed(allow) => Err(Some(allow)),

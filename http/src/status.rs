@@ -81,6 +81,7 @@ pub fn reason_phrase(code: u16) -> &'static str {
 
 /// Whether a response with this status never has a body (1xx, 204, 304), so no
 /// `Content-Length` or `Transfer-Encoding` framing is sent for it.
+#[inline]
 pub fn is_bodyless(code: u16) -> bool {
     (100..200).contains(&code) || code == 204 || code == 304
 }

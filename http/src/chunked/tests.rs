@@ -191,3 +191,24 @@ fn random_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn trailers_are_kept_when_asked() {
+    let body = b"3\r\nabc\r\n0\r\nX-Sum: 42 \r\nETag:\"x\"\r\n\r\n";
+    let mut dec = ChunkedDecoder::default();
+    dec.keep_trailers();
+    // One byte at a time: trailers split across calls are still whole.
+    let mut end = false;
+    for b in body.chunks(1) {
+        let d = dec.decode(b).unwrap();
+        assert_eq!(d.consumed, 1);
+        end = d.chunk == Chunk::End;
+    }
+    assert!(end);
+    let t: Vec<(&[u8], &[u8])> = dec.trailer_fields().collect();
+    assert_eq!(t, vec![(&b"X-Sum"[..], &b"42"[..]), (b"ETag", b"\"x\"")]);
+    // Not kept by default.
+    let mut dec = ChunkedDecoder::default();
+    dec.decode(body).unwrap();
+    assert_eq!(dec.trailer_fields().count(), 0);
+}

@@ -111,3 +111,49 @@ fn params_via_get() {
 fn wildcard_must_be_last() {
     Router::new().get("/a/*/b", 1);
 }
+
+#[test]
+fn params_are_percent_decoded() {
+    let r = router();
+    let path = "/users/a%20b/posts/%E2%82%AC+x";
+    let mut params = Params::new();
+    assert!(matches!(
+        r.lookup("GET", path, &mut params),
+        Lookup::Found(8)
+    ));
+    assert_eq!(params.get("id", path), Some("a%20b"));
+    assert!(params.decode(path));
+    assert_eq!(params.get("id", path), Some("a b"));
+    assert_eq!(params.get("post", path), Some("\u{20ac}+x"));
+    let all: Vec<(&str, &str)> = params.iter(path).collect();
+    assert_eq!(all, vec![("id", "a b"), ("post", "\u{20ac}+x")]);
+    // Plain values are left alone.
+    let path = "/users/42";
+    assert!(matches!(
+        r.lookup("GET", path, &mut params),
+        Lookup::Found(4)
+    ));
+    assert!(params.decode(path));
+    assert_eq!(params.get("id", path), Some("42"));
+}
+
+#[test]
+fn invalid_percent_encodings_are_refused() {
+    let r = router();
+    for path in [
+        "/users/a%2",
+        "/users/a%zz",
+        "/users/%",
+        "/users/%ff",
+        "/users/ok/posts/%c3%28",
+    ] {
+        let mut params = Params::new();
+        assert!(
+            matches!(r.lookup("GET", path, &mut params), Lookup::Found(_)),
+            "{path}"
+        );
+        assert!(!params.decode(path), "{path}");
+        // Left raw.
+        assert!(params.iter(path).all(|(_, v)| path.contains(v)), "{path}");
+    }
+}

@@ -2,7 +2,7 @@
 //! requests, calls the service, reads bodies, enforces limits and timeouts, and
 //! sends the pipeline's output in order.
 
-use super::pipeline::{finish_body, send_head, write_body, Pipeline, SlotInit};
+use super::pipeline::{finish_body, send_head, write_body, Pipeline, SlotInit, CONTINUE};
 use super::shared::LoopShared;
 use super::{Response, Service};
 use crate::body::BodySink;
@@ -77,6 +77,8 @@ pub(crate) struct HttpConn<S: Service> {
     /// response shows whether the byte stream changes hands.
     upgrade_barrier: bool,
     upgraded: Option<Box<dyn Handler>>,
+    /// When the connection last went idle (the keep-alive timeout runs from here).
+    idle_since: Option<std::time::Instant>,
 }
 
 impl<S: Service> HttpConn<S> {
@@ -99,6 +101,7 @@ impl<S: Service> HttpConn<S> {
             eof: false,
             upgrade_barrier: false,
             upgraded: None,
+            idle_since: None,
         }
     }
 
@@ -108,10 +111,15 @@ impl<S: Service> HttpConn<S> {
             TimerKind::Idle => self.shared.config.keep_alive_timeout,
             TimerKind::Body => self.shared.config.body_timeout,
         };
+        if kind == TimerKind::Idle {
+            // Kept-alive connections go idle after every response: note when, and
+            // let a timer that fires early re-arm itself for the rest (see
+            // `on_timer`) instead of moving it on every turn.
+            self.idle_since = Some(cx.now());
+        }
         if let Some((id, k)) = self.timer {
             // A head's deadline runs from its first byte: not pushed by later bytes.
-            // The others restart: moving a deadline later costs a store.
-            if k == kind && kind == TimerKind::Header {
+            if k == kind && matches!(kind, TimerKind::Header | TimerKind::Idle) {
                 return;
             }
             if cx.reset_timer(id, after) {
@@ -154,13 +162,12 @@ impl<S: Service> HttpConn<S> {
         loop {
             match self.state {
                 State::Head => {
-                    if cx.input().is_empty() {
-                        return;
-                    }
                     let cap = self.shared.config.max_pipelined.max(1);
                     if self.pipe.borrow().slots.len() >= cap {
-                        cx.pause_reading();
-                        self.paused = true;
+                        if !cx.input().is_empty() {
+                            cx.pause_reading();
+                            self.paused = true;
+                        }
                         return;
                     }
                     if !self.read_head(cx) {
@@ -182,6 +189,9 @@ impl<S: Service> HttpConn<S> {
         let mut storage: [MaybeUninit<Header<'_>>; HEADER_STORAGE] =
             [const { MaybeUninit::uninit() }; HEADER_STORAGE];
         let input = cx.input();
+        if input.is_empty() {
+            return false;
+        }
         let parsed = parse_head(input, &mut storage, &self.shared.config.head);
         let head = match parsed {
             Ok(Parse::Complete(h)) => h,
@@ -221,10 +231,18 @@ impl<S: Service> HttpConn<S> {
         // A body the handler might not read forces a close after the response:
         // decided now, so that a response sent inside the call already says so,
         // and lifted below if the handler registers for the body.
+        // A chunked body is safe to skip only if it is all here already and small.
         let risky_body = match body_kind {
             BodyKind::Empty => false,
             BodyKind::Length(n) => expect_continue || n > self.shared.config.max_discard,
-            BodyKind::Chunked => expect_continue,
+            BodyKind::Chunked => {
+                expect_continue
+                    || !chunked_body_fits(
+                        cx.input(),
+                        &self.shared.config.chunked,
+                        self.shared.config.max_discard,
+                    )
+            }
         };
         if risky_body {
             if let Some(s) = self.pipe.borrow_mut().slot_mut(seq) {
@@ -232,30 +250,60 @@ impl<S: Service> HttpConn<S> {
             }
         }
         let res = Response::new(Rc::clone(&self.pipe), seq);
-        match self.service.try_borrow_mut() {
-            Ok(mut svc) => svc.call(&mut req, res, cx),
+        let panicked = match self.service.try_borrow_mut() {
+            Ok(mut svc) => {
+                let req = &mut *req;
+                let call = std::panic::AssertUnwindSafe(|| svc.call(req, res, cx));
+                std::panic::catch_unwind(call).is_err()
+            }
             Err(_) => {
                 drop(res);
                 log::error!("http: service re-entered; answered 500");
+                false
             }
-        }
-        let sink = std::mem::take(&mut req.sink);
+        };
+        // Usually nothing was registered: then there is nothing to move or drop.
+        let sink = if req.sink.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut req.sink))
+        };
         drop(req);
+        if panicked {
+            // The response was dropped while unwinding (a 500 with `Connection:
+            // close` if nothing was sent); make sure it is finished and stop here.
+            log::error!("http: request handler panicked; answered 500 and closing");
+            drop(sink);
+            let mut p = self.pipe.borrow_mut();
+            error_response(&mut p, seq, 500, "internal server error");
+            drop(p);
+            self.stop();
+            cx.pause_reading();
+            self.paused = true;
+            return false;
+        }
 
         let last = !init.keep_alive;
         self.upgrade_barrier = init.upgrade;
         let framing = match body_kind {
             BodyKind::Empty => None,
             BodyKind::Length(n) => Some(Framing::Remaining(n)),
-            BodyKind::Chunked => Some(Framing::Chunked(Box::new(ChunkedDecoder::new(
-                self.shared.config.chunked.clone(),
-            )))),
+            BodyKind::Chunked => {
+                let mut dec = ChunkedDecoder::new(self.shared.config.chunked.clone());
+                if sink.as_ref().is_some_and(|s| s.trailers.is_some()) {
+                    dec.keep_trailers();
+                }
+                Some(Framing::Chunked(Box::new(dec)))
+            }
         };
         let Some(framing) = framing else {
-            finish_sink(sink, None);
+            if let Some(sink) = sink {
+                finish_sink(sink, None);
+            }
             self.after_request(cx, last);
             return true;
         };
+        let sink = sink.unwrap_or_default();
         let wants = sink.wants_body();
         if sink.whole.is_some() && sink.data.is_none() {
             if let Framing::Remaining(n) = framing {
@@ -266,9 +314,7 @@ impl<S: Service> HttpConn<S> {
             }
         }
         if !wants {
-            let small =
-                matches!(framing, Framing::Remaining(n) if n <= self.shared.config.max_discard);
-            if expect_continue || !small && !matches!(framing, Framing::Chunked(_)) {
+            if risky_body {
                 // Not read: the client may or may not send it; close after the response.
                 if let Some(s) = self.pipe.borrow_mut().slot_mut(seq) {
                     s.close_after = true;
@@ -288,16 +334,21 @@ impl<S: Service> HttpConn<S> {
         }
         if wants && expect_continue {
             let mut p = self.pipe.borrow_mut();
-            if p.is_front(seq) {
-                if p.slot_mut(seq).is_some_and(|s| !s.head_sent) {
-                    if p.out.capacity() == 0 {
-                        p.out = self.shared.take_buf();
-                    }
-                    p.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            let front = p.is_front(seq);
+            p.with_target(seq, |slot, out, _| {
+                if slot.head_sent {
+                    // The final response has started: no interim one.
+                } else if !front {
+                    slot.continue_pending = true;
+                } else if let Some(at) = slot.head_at.as_mut() {
+                    // A head is being built: the interim response goes before it.
+                    let i = (*at).min(out.len());
+                    out.splice(i..i, CONTINUE.iter().copied());
+                    *at = i + CONTINUE.len();
+                } else {
+                    out.extend_from_slice(CONTINUE);
                 }
-            } else if let Some(s) = p.slot_mut(seq) {
-                s.continue_pending = true;
-            }
+            });
         }
         let whole = sink.whole.as_ref().map(|_| self.shared.take_buf());
         self.body = Some(Box::new(BodyRead {
@@ -441,6 +492,9 @@ impl<S: Service> HttpConn<S> {
             return false;
         }
         if done {
+            if let (Some(t), Framing::Chunked(dec)) = (&body.sink.trailers, &body.framing) {
+                t.fill(dec.trailer_fields());
+            }
             let sink = std::mem::take(&mut body.sink);
             let whole = body.whole.take();
             finish_whole(sink, whole.as_deref());
@@ -529,18 +583,50 @@ impl<S: Service> HttpConn<S> {
 
     /// Run `f` with the pipeline marked as inside a callback, then flush.
     fn turn(&mut self, cx: &mut Context<'_>, f: impl FnOnce(&mut Self, &mut Context<'_>)) {
+        self.shared.refresh_date(cx.now());
+        self.shared.in_turn.set(true);
         self.pipe.borrow_mut().in_callback = true;
         f(self, cx);
         self.pipe.borrow_mut().in_callback = false;
+        self.shared.in_turn.set(false);
         if self.state != State::Upgraded {
             self.flush(cx);
         }
     }
 }
 
+/// Whether `input` starts with a complete chunked body carrying at most `max`
+/// bytes of data (so that skipping it unread cannot exceed `max_discard`).
+fn chunked_body_fits(input: &[u8], limits: &crate::ChunkedLimits, max: u64) -> bool {
+    let mut dec = ChunkedDecoder::new(limits.clone());
+    let mut at = 0usize;
+    let mut data = 0u64;
+    loop {
+        let Ok(d) = dec.decode(input.get(at..).unwrap_or(&[])) else {
+            // Malformed: the read answers 400 and closes anyway.
+            return true;
+        };
+        at += d.consumed;
+        match d.chunk {
+            Chunk::Data(r) => {
+                data += r.len() as u64;
+                if data > max {
+                    return false;
+                }
+            }
+            Chunk::Partial => return false,
+            Chunk::End => return true,
+        }
+    }
+}
+
 /// Finish a body's callbacks: `Some(false)` aborted, otherwise ended (`None`: no
 /// body or not read).
+#[inline]
 fn finish_sink(sink: BodySink, ok: Option<bool>) {
+    if sink.is_empty() {
+        return;
+    }
     match ok {
         Some(false) => {
             if let Some(f) = sink.abort {
@@ -551,6 +637,7 @@ fn finish_sink(sink: BodySink, ok: Option<bool>) {
     }
 }
 
+#[inline]
 fn finish_whole(sink: BodySink, whole: Option<&[u8]>) {
     if let Some(f) = sink.whole {
         f(whole.unwrap_or(&[]));
@@ -565,16 +652,12 @@ pub(crate) fn error_response(p: &mut Pipeline, seq: u64, status: u16, reason: &s
     p.with_target(seq, |slot, out, shared| {
         slot.close_after = true;
         if !slot.head_sent {
+            slot.clear_head(out);
             slot.status = status;
-            slot.headers.clear();
             slot.user_length = None;
             slot.user_chunked = false;
             slot.user_date = false;
-            crate::response_head::write_header_unchecked(
-                &mut slot.headers,
-                b"Content-Type",
-                b"text/plain",
-            );
+            slot.push_field(out, b"Content-Type", b"text/plain");
             let body_len = reason.len() + 1;
             send_head(slot, out, shared, Some(body_len as u64));
             write_body(slot, out, reason.as_bytes());
@@ -636,7 +719,7 @@ impl<S: Service> Handler for HttpConn<S> {
             match p.slots.front_mut() {
                 Some(s) if s.drain_wanted => {
                     s.drain_wanted = false;
-                    s.on_drain.take()
+                    s.extra.as_mut().and_then(|x| x.on_drain.take())
                 }
                 _ => None,
             }
@@ -645,8 +728,9 @@ impl<S: Service> Handler for HttpConn<S> {
             self.turn(cx, |_, _| f());
             let mut p = self.pipe.borrow_mut();
             if let Some(s) = p.slots.front_mut() {
-                if s.on_drain.is_none() {
-                    s.on_drain = Some(f);
+                let x = s.extra();
+                if x.on_drain.is_none() {
+                    x.on_drain = Some(f);
                 }
             }
         }
@@ -664,6 +748,16 @@ impl<S: Service> Handler for HttpConn<S> {
         self.timer = None;
         match kind {
             TimerKind::Idle => {
+                let due = self
+                    .idle_since
+                    .and_then(|t| t.checked_add(self.shared.config.keep_alive_timeout));
+                if let Some(left) = due.and_then(|d| d.checked_duration_since(cx.now())) {
+                    if !left.is_zero() {
+                        // Active since the timer was set: wait for the rest.
+                        self.timer = Some((cx.set_timer(left), TimerKind::Idle));
+                        return;
+                    }
+                }
                 let idle = self.pipe.borrow().slots.is_empty();
                 if idle && self.state == State::Head && !self.head_started {
                     cx.close_with(cx.id(), Close::Timeout);

@@ -157,8 +157,9 @@ impl<S: Service> Server<S> {
 
     /// Run on `n` loops, one thread each, all listening on the same addresses with
     /// `SO_REUSEPORT` so the kernel spreads connections between them (`n` = number
-    /// of cores is the usual choice). Each loop gets its own clone of the service.
-    /// Call before `listen`.
+    /// of cores is the usual choice). Each loop gets its own clone of the service;
+    /// for a service that is not `Send` (a [`Routes`](crate::Routes) table), use
+    /// [`threads_with`](Self::threads_with). Call before `listen`.
     pub fn threads(mut self, n: usize) -> Self
     where
         S: Clone + Send,
@@ -180,6 +181,39 @@ impl<S: Service> Server<S> {
                 },
             ));
         }
+        self
+    }
+
+    /// Run on `n` loops like [`threads`](Self::threads), for a service that is not
+    /// `Send` (a [`Routes`](crate::Routes) table, handlers holding `Rc` state):
+    /// every other loop builds its own with `make`, on its own thread. The service
+    /// given to [`Server::new`] serves the first loop.
+    ///
+    /// ```no_run
+    /// use jaxl_http::{Routes, Server};
+    /// fn routes() -> Routes {
+    ///     Routes::new().get("/", |_req, res| res.end("hi\n"))
+    /// }
+    /// Server::new(routes())
+    ///     .threads_with(2, routes)
+    ///     .listen("127.0.0.1:8080")?
+    ///     .run()
+    /// # ; Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn threads_with<F>(mut self, n: usize, make: F) -> Self
+    where
+        F: Fn() -> S + Send + Sync + 'static,
+    {
+        self.threads = n.max(1);
+        self.worker = Some(Arc::new(
+            move |ev: &mut Loop, specs: &[Spec], config: &Config| {
+                let (shared, service) = new_shared(make(), config);
+                for spec in specs {
+                    listen_spec(ev, spec, &shared, &service, true)?;
+                }
+                Ok(())
+            },
+        ));
         self
     }
 

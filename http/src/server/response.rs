@@ -1,8 +1,8 @@
 //! [`Response`]: the handle through which a request is answered.
 
-use super::pipeline::{finish_body, send_head, write_body, Pipeline};
+use super::pipeline::{finish_body, send_head, write_body, Pipeline, Slot};
 use crate::framing::name_is;
-use crate::response_head::{valid_name, valid_value, write_header_unchecked};
+use crate::response_head::{valid_name, valid_value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -28,6 +28,8 @@ use std::rc::Rc;
 pub struct Response {
     pipe: Rc<RefCell<Pipeline>>,
     seq: u64,
+    /// `end` ran: nothing left to do, dropping is free.
+    ended: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for Response {
@@ -38,7 +40,11 @@ impl std::fmt::Debug for Response {
 
 impl Response {
     pub(crate) fn new(pipe: Rc<RefCell<Pipeline>>, seq: u64) -> Self {
-        Response { pipe, seq }
+        Response {
+            pipe,
+            seq,
+            ended: std::cell::Cell::new(false),
+        }
     }
 
     /// Set the status code (default 200) and add header fields. The head is sent
@@ -46,24 +52,25 @@ impl Response {
     /// [`set_header`](Self::set_header) still works after this. Invalid names or
     /// values (a CR or LF in a value, say) are skipped with a warning. A no-op once
     /// the head has been sent.
+    #[inline]
     pub fn write_head(&self, status: u16, headers: &[(&str, &str)]) {
         let Ok(mut p) = self.pipe.try_borrow_mut() else {
             return;
         };
-        let Some(slot) = p.slot_mut(self.seq) else {
-            return;
-        };
-        if slot.head_sent {
-            return;
-        }
-        slot.status = if (100..=999).contains(&status) {
-            status
-        } else {
-            500
-        };
-        for (name, value) in headers {
-            add_header(slot, name, value.as_bytes());
-        }
+        p.with_target(self.seq, |slot, out, _| {
+            if slot.head_sent {
+                return;
+            }
+            let status = if (100..=999).contains(&status) {
+                status
+            } else {
+                500
+            };
+            slot.set_status(out, status);
+            for (name, value) in headers {
+                add_header(slot, out, name, value.as_bytes());
+            }
+        });
     }
 
     /// Set only the status code (default 200). A no-op once the head was sent.
@@ -84,13 +91,10 @@ impl Response {
         let Ok(mut p) = self.pipe.try_borrow_mut() else {
             return false;
         };
-        let Some(slot) = p.slot_mut(self.seq) else {
-            return false;
-        };
-        if slot.head_sent {
-            return false;
-        }
-        add_header(slot, name, value)
+        p.with_target(self.seq, |slot, out, _| {
+            !slot.head_sent && add_header(slot, out, name, value)
+        })
+        .unwrap_or(false)
     }
 
     /// Whether the head has been sent (after the first `write` or `end`).
@@ -137,11 +141,16 @@ impl Response {
     /// Finish the response with a last piece of body (may be empty). Without a prior
     /// `write` and without a `Content-Length` header, `Content-Length` is set to
     /// `data.len()`. Later calls do nothing.
+    #[inline]
     pub fn end(&self, data: impl AsRef<[u8]>) {
         let data = data.as_ref();
+        if self.ended.get() {
+            return;
+        }
         let Ok(mut p) = self.pipe.try_borrow_mut() else {
             return;
         };
+        self.ended.set(true);
         let done = p.with_target(self.seq, |slot, out, shared| {
             if !slot.head_sent {
                 send_head(slot, out, shared, Some(data.len() as u64));
@@ -164,7 +173,7 @@ impl Response {
             return;
         };
         if let Some(slot) = p.slot_mut(self.seq) {
-            slot.on_drain = Some(Box::new(f));
+            slot.extra().on_drain = Some(Box::new(f));
         }
     }
 
@@ -191,31 +200,35 @@ impl Response {
         let Ok(mut p) = self.pipe.try_borrow_mut() else {
             return false;
         };
-        let Some(slot) = p.slot_mut(self.seq) else {
-            return false;
-        };
-        if slot.head_sent || !slot.init.upgrade {
-            return false;
-        }
-        slot.status = 101;
-        slot.headers.clear();
-        add_header(slot, "Upgrade", protocol.as_bytes());
-        write_header_unchecked(&mut slot.headers, b"Connection", b"Upgrade");
-        for (name, value) in headers {
-            if !name_is(name, "connection") && !name_is(name, "upgrade") {
-                add_header(slot, name, value.as_bytes());
+        let accepted = p.with_target(self.seq, |slot, out, _| {
+            if slot.head_sent || !slot.init.upgrade {
+                return false;
             }
-        }
-        slot.upgrade = Some(Box::new(handler));
-        slot.close_after = false;
+            slot.clear_head(out);
+            slot.status = 101;
+            add_header(slot, out, "Upgrade", protocol.as_bytes());
+            slot.push_field(out, b"Connection", b"Upgrade");
+            for (name, value) in headers {
+                if !name_is(name, "connection") && !name_is(name, "upgrade") {
+                    add_header(slot, out, name, value.as_bytes());
+                }
+            }
+            slot.extra().upgrade = Some(Box::new(handler));
+            slot.close_after = false;
+            true
+        });
         drop(p);
+        if accepted != Some(true) {
+            return false;
+        }
         self.end([]);
         true
     }
 }
 
 /// Record one header line on a slot, noting the fields that change framing.
-fn add_header(slot: &mut super::pipeline::Slot, name: &str, value: &[u8]) -> bool {
+#[inline]
+fn add_header(slot: &mut Slot, out: &mut Vec<u8>, name: &str, value: &[u8]) -> bool {
     if !valid_name(name) || !valid_value(value) {
         log::warn!("invalid response header {name:?} skipped");
         return false;
@@ -260,12 +273,15 @@ fn add_header(slot: &mut super::pipeline::Slot, name: &str, value: &[u8]) -> boo
         4 if name_is(name, "date") => slot.user_date = true,
         _ => {}
     }
-    write_header_unchecked(&mut slot.headers, name.as_bytes(), value);
+    slot.push_field(out, name.as_bytes(), value);
     true
 }
 
 impl Drop for Response {
     fn drop(&mut self) {
+        if self.ended.get() {
+            return;
+        }
         let Ok(mut p) = self.pipe.try_borrow_mut() else {
             return;
         };
@@ -273,11 +289,17 @@ impl Drop for Response {
             return;
         }
         let abandoned = p.with_target(self.seq, |slot, out, shared| {
+            if std::thread::panicking() {
+                // Dropped by a panicking handler: its state is unknown, so this
+                // connection reads no more requests.
+                slot.close_after = true;
+            }
             if !slot.head_sent {
+                slot.clear_head(out);
                 slot.status = 500;
-                slot.headers.clear();
                 slot.user_length = None;
                 slot.user_chunked = false;
+                slot.user_date = false;
                 send_head(slot, out, shared, Some(0));
             }
             finish_body(slot, out);

@@ -3,20 +3,39 @@
 
 use super::pipeline::Slot;
 use crate::config::Config;
-use crate::date::{DateCache, DATE_LEN};
+use crate::date::{format_imf_fixdate, DATE_LEN};
 use crate::request::Request;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Buffers kept for reuse per loop, at most this many.
 const POOL_MAX: usize = 1024;
 /// Buffers that grew past this are freed instead of pooled.
 const POOL_BUF_MAX: usize = 64 << 10;
 
+/// `Date: ` + an IMF-fixdate + CRLF.
+const DATE_LINE_LEN: usize = 6 + DATE_LEN + 2;
+
+fn date_line(secs: u64) -> [u8; DATE_LINE_LEN] {
+    let mut line = *b"Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
+    if let Some(v) = line.get_mut(6..6 + DATE_LEN) {
+        v.copy_from_slice(&format_imf_fixdate(secs));
+    }
+    line
+}
+
 /// Per-loop state of one server.
 pub(crate) struct LoopShared {
     pub config: Config,
-    date: RefCell<DateCache>,
+    /// The `Date` header line of second `date_secs`.
+    date: Cell<[u8; DATE_LINE_LEN]>,
+    date_secs: Cell<u64>,
+    /// Loop time at which the cached `Date` goes stale (the next second starts).
+    date_until: Cell<Option<Instant>>,
+    /// Set while one of this server's connection callbacks runs, after
+    /// [`refresh_date`](Self::refresh_date): the cached `Date` is current.
+    pub in_turn: Cell<bool>,
     /// The one `Request` of this loop: handlers run one at a time and only borrow it
     /// during their call, so every connection refills the same storage.
     pub request: RefCell<Request>,
@@ -39,7 +58,10 @@ impl LoopShared {
         });
         LoopShared {
             config,
-            date: RefCell::new(DateCache::new()),
+            date: Cell::new(date_line(0)),
+            date_secs: Cell::new(0),
+            date_until: Cell::new(None),
+            in_turn: Cell::new(false),
             request: RefCell::new(Request::new()),
             pool: RefCell::new(Vec::new()),
             queues: RefCell::new(Vec::new()),
@@ -49,12 +71,40 @@ impl LoopShared {
         }
     }
 
-    /// The current `Date` value.
-    pub fn date(&self) -> [u8; DATE_LEN] {
-        match self.date.try_borrow_mut() {
-            Ok(mut d) => *d.now(),
-            Err(_) => crate::date::format_imf_fixdate(0),
+    /// Bring the cached `Date` up to date for the loop's time `now` (the turn's
+    /// cached clock): the wall clock is read and the value reformatted only once
+    /// the second it was formatted for has passed.
+    pub fn refresh_date(&self, now: Instant) {
+        if self.date_until.get().is_some_and(|until| now < until) {
+            return;
         }
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.set_date(wall.as_secs());
+        let left = Duration::from_nanos(u64::from(
+            1_000_000_000 - wall.subsec_nanos().min(999_999_999),
+        ));
+        self.date_until.set(now.checked_add(left));
+    }
+
+    fn set_date(&self, secs: u64) {
+        if secs != self.date_secs.get() {
+            self.date_secs.set(secs);
+            self.date.set(date_line(secs));
+        }
+    }
+
+    /// The current `Date` header line: the per-turn cache inside a connection
+    /// callback, otherwise (a response finished from a timer, say) from the clock.
+    pub fn date_line(&self) -> [u8; DATE_LINE_LEN] {
+        if !self.in_turn.get() {
+            let secs = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            self.set_date(secs);
+        }
+        self.date.get()
     }
 
     /// An empty buffer, reused if one is pooled.
