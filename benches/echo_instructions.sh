@@ -6,12 +6,14 @@
 # by its PID.
 #
 # Method: each server runs under callgrind twice, once with no traffic and once echoing
-# N 64-byte messages over 8 connections (benches/pingpong.py); the difference divided
+# N 64-byte messages over one connection, one at a time (benches/pingpong.py: every
+# message is its own loop turn, so the count does not depend on how the load batches);
+# the difference divided
 # by N is the per-message cost (start-up and shutdown cancel out).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-N=${INSTR_MESSAGES:-16000}
+N=${INSTR_MESSAGES:-10000}
 OUT=$ROOT/target/bench/instr
 mkdir -p "$OUT"
 command -v valgrind >/dev/null || { echo "!!! instr scenario skipped: valgrind is not installed"; exit 0; }
@@ -21,7 +23,7 @@ count() { # count LABEL PORT MESSAGES CMD...
   local log=$OUT/$label.$n.log
   valgrind --tool=callgrind --callgrind-out-file="$OUT/$label.$n.out" "$@" "127.0.0.1:$port" >/dev/null 2>"$log" &
   local vp=$!
-  timeout 300 python3 "$HERE/pingpong.py" "$port" "$n" 8
+  timeout 300 python3 "$HERE/pingpong.py" "$port" "$n" 1
   kill -TERM "$vp" 2>/dev/null || true  # (background jobs of a script ignore SIGINT)
   for _ in $(seq 1 100); do kill -0 "$vp" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$vp" 2>/dev/null || true

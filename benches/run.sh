@@ -5,6 +5,7 @@
 #   benches/run.sh echo       # echo servers only
 #   benches/run.sh http       # HTTP servers only
 #   benches/run.sh instr      # user-space instructions per echoed message (callgrind)
+#   benches/run.sh xmpp       # the XMPP server against Prosody (benches/xmpp/run.sh)
 #
 # Builds the peers (benches/peers/*) and the jaxl examples in release mode, then measures
 # every server of a scenario in turn, ROUNDS times, alternating servers within each round
@@ -39,7 +40,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 SCENARIO=${1:-all}
-case $SCENARIO in echo | http | instr | all) ;; -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+case $SCENARIO in echo | http | instr | xmpp | all) ;; -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
   *) echo "usage: benches/run.sh [echo|http|all]" >&2; exit 2 ;;
 esac
 DURATION=${BENCH_DURATION:-3}
@@ -394,5 +395,10 @@ if [ "$SCENARIO" = instr ] || [ "$SCENARIO" = all ]; then
   build_peer mio_echo
   jaxl_example echo_server
   bash "$ROOT/benches/echo_instructions.sh" | tee "$ROOT/target/bench/instr.txt"
+fi
+if [ "$SCENARIO" = xmpp ] || [ "$SCENARIO" = all ]; then
+  # The XMPP server against a throwaway Prosody: see benches/xmpp/README.md.
+  mkdir -p "$ROOT/target/bench"
+  bash "$ROOT/benches/xmpp/run.sh" | tee "$ROOT/target/bench/xmpp.txt"
 fi
 echo "# results written to target/bench/ ($SCENARIO)"

@@ -13,7 +13,8 @@
 #   4. Start a throwaway Prosody on loopback (scripts/prosody-up.sh) and export its env file's
 #      variables, plus JAXL_PROSODY_ENV=<env file> and JAXL_SLIXMPP_PYTHON=<venv python>.
 #   5. cargo test --workspace --all-features.
-#   6. Every tests/interop/*.py, run with the venv's python.
+#   6. Every tests/interop/test_*.py, run with the venv's python (other .py files there are
+#      helpers that Rust tests drive themselves, such as slixmpp_server.py).
 #   7. Always stop Prosody (trap), and exit non-zero if anything failed.
 # If an install or Prosody's start fails (no root, no network, ...), it prints a loud
 # "INTEROP SKIPPED: <why>" and still runs the cargo tests; the interop tests then skip
@@ -211,12 +212,12 @@ fi
 
 # ------------------------------------------------------------------ 6. Python interop scripts
 shopt -s nullglob
-PY_TESTS=("$ROOT"/tests/interop/*.py)
+PY_TESTS=("$ROOT"/tests/interop/test_*.py)
 shopt -u nullglob
 if [ ${#PY_TESTS[@]} -eq 0 ]; then
-  step "Python interop scripts: none in tests/interop/"
+  step "Python interop scripts: no tests/interop/test_*.py"
 elif [ "$HAVE_SLIXMPP" != 1 ] || [ -z "${JAXL_PROSODY_ENV:-}" ]; then
-  interop_skip "tests/interop/*.py (${#PY_TESTS[@]} scripts) need Prosody and the slixmpp venv"
+  interop_skip "tests/interop/test_*.py (${#PY_TESTS[@]} scripts) need Prosody and the slixmpp venv"
 else
   step "Python interop scripts (${#PY_TESTS[@]})"
   for t in "${PY_TESTS[@]}"; do

@@ -80,6 +80,7 @@ impl<'a> Context<'a> {
 
     /// The connection this callback belongs to ([`ConnId::NONE`] in timer closures,
     /// deferred and posted work).
+    #[inline]
     pub fn id(&self) -> ConnId {
         self.id
     }
@@ -95,6 +96,7 @@ impl<'a> Context<'a> {
 
     /// The loop's clock, read once per turn after polling (cheap; good enough for
     /// timestamps and deadlines).
+    #[inline]
     pub fn now(&self) -> Instant {
         self.core.inner.borrow().now
     }
@@ -103,6 +105,7 @@ impl<'a> Context<'a> {
 
     /// The bytes received and not yet consumed by the current connection's handler
     /// (empty in callbacks that belong to no connection and in `on_close`).
+    #[inline]
     pub fn input(&self) -> &[u8] {
         match &self.input {
             Some(b) => b.data(),
@@ -112,6 +115,7 @@ impl<'a> Context<'a> {
 
     /// Marks the first `n` input bytes as used; the rest stays for the next `on_data`.
     /// `n` larger than the input consumes all of it.
+    #[inline]
     pub fn consume(&mut self, n: usize) {
         if let Some(b) = self.input.as_mut() {
             b.consume(n);
@@ -137,12 +141,14 @@ impl<'a> Context<'a> {
     /// [`LoopConfig::max_output`](crate::LoopConfig::max_output) (the connection is then
     /// closed with [`Close::Overflow`]). Over the high-water mark the write is still queued
     /// (true) but the loop stops reading this connection until the queue drains.
+    #[inline]
     pub fn write(&self, data: &[u8]) -> bool {
         self.write_to(self.id, data)
     }
 
     /// Queues bytes on any connection by id (a broadcast, a routed stanza). Same results
     /// as [`write`](Context::write); false for a stale id.
+    #[inline]
     pub fn write_to(&self, id: ConnId, data: &[u8]) -> bool {
         self.push_out(id, Data::Slice(data))
     }
@@ -227,6 +233,7 @@ impl<'a> Context<'a> {
     }
 
     /// Bytes queued and not yet written on the current connection.
+    #[inline]
     pub fn queued(&self) -> usize {
         self.queued_on(self.id)
     }
@@ -258,6 +265,7 @@ impl<'a> Context<'a> {
     }
 
     /// Whether `id` names a connection that is open (not closed, not closing).
+    #[inline]
     pub fn is_open(&self, id: ConnId) -> bool {
         self.core
             .inner
@@ -480,6 +488,7 @@ impl<'a> Context<'a> {
     /// callback of this loop, makes the loop call this connection's
     /// [`on_wake`](Handler::on_wake). It is how a response finished elsewhere reaches the
     /// connection that must send it.
+    #[inline]
     pub fn waker(&self) -> Waker {
         self.waker_for(self.id)
     }
@@ -521,6 +530,7 @@ impl<'a> Context<'a> {
     /// If no `T` was inserted, or the same `T` is already borrowed (held twice at once,
     /// for instance by a caller up the stack). The loop catches the panic like any other
     /// callback panic. Use [`try_state`](Context::try_state) to avoid it.
+    #[inline]
     pub fn state<T: 'static>(&self) -> RefMut<'a, T> {
         match self.core.states.cell::<T>() {
             Some(cell) => match cell.try_borrow_mut() {

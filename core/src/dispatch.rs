@@ -496,7 +496,13 @@ pub(crate) fn accept(core: &Core, lkey: usize) {
 
 pub(crate) fn run_timers(core: &Core, scratch: &mut InBuf) {
     let _ = scratch;
-    let now = core.inner.borrow().now;
+    let now = {
+        let g = core.inner.borrow();
+        if g.timers.len() == 0 {
+            return;
+        }
+        g.now
+    };
     // Bound the work of one turn; the rest fires next turn.
     for _ in 0..100_000 {
         let popped = core.inner.borrow_mut().timers.pop_due(now);
@@ -563,6 +569,9 @@ pub(crate) fn run_remote(core: &Core) {
 /// opens, wakes, deferred closures, flushes, drains and closes.
 pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
     for _ in 0..64 {
+        if !core.inner.borrow().has_work() && core.wakes.borrow().is_empty() {
+            return; // the common case after a turn of direct writes
+        }
         let mut did = false;
         let opened = take_list(core, |i| &mut i.opened);
         for &id in &opened {
@@ -573,7 +582,9 @@ pub(crate) fn settle(core: &Core, scratch: &mut InBuf) {
             call(core, id, None, |h, cx| h.on_open(cx));
         }
         give_back(core, opened);
-        let wakes = {
+        let wakes = if core.wakes.borrow().is_empty() {
+            Vec::new()
+        } else {
             let spare = core.inner.borrow_mut().spare.pop().unwrap_or_default();
             std::mem::replace(&mut *core.wakes.borrow_mut(), spare)
         };

@@ -33,18 +33,22 @@ impl InBuf {
         }
     }
 
+    #[inline]
     pub(crate) fn data(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.end - self.start
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.start == self.end
     }
 
+    #[inline]
     pub(crate) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
         if self.start == self.end {
@@ -53,6 +57,7 @@ impl InBuf {
         }
     }
 
+    #[inline]
     pub(crate) fn clear(&mut self) {
         self.start = 0;
         self.end = 0;

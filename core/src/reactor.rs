@@ -375,7 +375,12 @@ impl Loop {
         }
         let timeout = {
             let mut g = core.inner.borrow_mut();
-            let now = Instant::now();
+            // The clock is read only when a deadline depends on it.
+            let now = if g.timers.len() > 0 || g.stopping.is_some() {
+                Instant::now()
+            } else {
+                g.now
+            };
             let busy = g.has_work() || !core.wakes.borrow().is_empty();
             let mut t = if busy {
                 Some(Duration::ZERO)

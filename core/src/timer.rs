@@ -141,6 +141,9 @@ impl Timers {
 
     /// Time until the nearest deadline, if any.
     pub(crate) fn next_timeout(&mut self, now: Instant) -> Option<Duration> {
+        if self.heap.is_empty() {
+            return None;
+        }
         let t = self.ticks(now);
         // Drop stale entries at the top so they don't wake the loop for nothing.
         while let Some(&Reverse((due, key, gen))) = self.heap.peek() {
