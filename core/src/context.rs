@@ -168,18 +168,17 @@ impl<'a> Context<'a> {
         if id == self.core.stage_id.get() {
             // The running callback writing to its own connection: collect the bytes and
             // write them with one call when the callback returns.
-            let mut stage = self.core.stage.borrow_mut();
-            let mut g = self.core.inner.borrow_mut();
-            let Some(c) = g.conn(id) else { return false };
-            if c.flags & (f::CLOSING | f::ABORT | f::SHUT_WR | f::WR_DONE) != 0 {
+            // (The connection was open when the callback started and only this callback
+            // can change that: `stage_open` follows its closes and half-closes.)
+            if !self.core.stage_open.get() {
                 return false;
             }
+            let mut stage = self.core.stage.borrow_mut();
             stage.extend_from_slice(data.as_slice());
             if stage.len() <= cfg.high_water {
                 return true;
             }
             // Too much for one callback: hand it to the queue, with its limits.
-            drop(g);
             drop(stage);
             self.spill();
             return self
@@ -293,6 +292,9 @@ impl<'a> Context<'a> {
     /// Closes a connection gracefully with the reason its `on_close` will see
     /// (for instance [`Close::Timeout`] from a protocol's own deadline).
     pub fn close_with(&self, id: ConnId, reason: Close) -> bool {
+        if id == self.core.stage_id.get() {
+            self.core.stage_open.set(false); // later writes are refused
+        }
         let mut g = self.core.inner.borrow_mut();
         let reason = match g.conn(id) {
             Some(c) if c.flags & f::EOF != 0 && reason == Close::Local => Close::Peer,
@@ -319,6 +321,9 @@ impl<'a> Context<'a> {
     /// Half-close: after the queued output is written, shut down the writing side (the
     /// peer reads end of stream) and keep reading. Later writes are refused.
     pub fn shutdown_write(&self) {
+        if self.id == self.core.stage_id.get() {
+            self.core.stage_open.set(false);
+        }
         let mut g = self.core.inner.borrow_mut();
         if let Some(c) = g.conn(self.id) {
             c.flags |= f::SHUT_WR;

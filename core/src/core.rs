@@ -27,6 +27,9 @@ pub(crate) struct Core {
     pub(crate) stage: RefCell<Vec<u8>>,
     /// The connection `stage` belongs to, or `ConnId::NONE` when staging is off.
     pub(crate) stage_id: std::cell::Cell<ConnId>,
+    /// Whether the staged connection still takes writes (false after the callback
+    /// closed or half-closed it).
+    pub(crate) stage_open: std::cell::Cell<bool>,
     pub(crate) states: StateMap,
     pub(crate) wakes: Rc<RefCell<Vec<ConnId>>>,
     pub(crate) remote: Arc<Remote>,

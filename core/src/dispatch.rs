@@ -55,6 +55,7 @@ where
     };
     let Some(mut h) = h else { return false };
     let outer = core.stage_id.replace(if stage { id } else { ConnId::NONE });
+    core.stage_open.set(stage);
     debug_assert!(outer.is_none(), "callbacks do not nest");
     let res = {
         let input = input.or(own.as_mut());
@@ -141,6 +142,9 @@ pub(crate) fn conn_event(core: &Core, scratch: &mut InBuf, key: usize, ev: &mio:
 }
 
 pub(crate) fn run_ready(core: &Core, scratch: &mut InBuf) {
+    if core.inner.borrow().ready.is_empty() {
+        return;
+    }
     let ready = take_list(core, |i| &mut i.ready);
     for &id in &ready {
         if let Some(c) = core.inner.borrow_mut().conn(id) {

@@ -105,6 +105,7 @@ impl Loop {
                 inner: RefCell::new(inner),
                 stage: RefCell::new(Vec::new()),
                 stage_id: std::cell::Cell::new(ConnId::NONE),
+                stage_open: std::cell::Cell::new(false),
                 states: StateMap::default(),
                 wakes: Rc::new(RefCell::new(Vec::new())),
                 remote,
@@ -351,8 +352,9 @@ impl Loop {
             scratch,
             signals,
         } = self;
-        // Graceful stop bookkeeping.
-        let remote_stop = core.remote.stop.swap(false, Ordering::AcqRel);
+        // Graceful stop bookkeeping (a plain load first: the flag is almost never set).
+        let remote_stop = core.remote.stop.load(Ordering::Relaxed)
+            && core.remote.stop.swap(false, Ordering::AcqRel);
         let start_stop = {
             let mut g = core.inner.borrow_mut();
             let want = g.stop_requested || remote_stop;
