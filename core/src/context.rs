@@ -174,7 +174,22 @@ impl<'a> Context<'a> {
                 return false;
             }
             let mut stage = self.core.stage.borrow_mut();
-            stage.extend_from_slice(data.as_slice());
+            let mut bytes = data.as_slice();
+            if stage.is_empty() && bytes.len() >= WRITE_THROUGH {
+                // A large write with nothing before it: straight to the socket, no copy;
+                // only what the socket does not take is staged.
+                let mut g = self.core.inner.borrow_mut();
+                if let Some(c) = g.conn(id) {
+                    use std::io::Write;
+                    match c.socket.write(bytes) {
+                        Ok(n) => bytes = &bytes[n..],
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => {} // reported by the flush of what is staged, or the next read
+                    }
+                }
+            }
+            stage.extend_from_slice(bytes);
             if stage.len() <= cfg.high_water {
                 return true;
             }
@@ -732,6 +747,10 @@ impl std::fmt::Debug for Waker {
 fn millis(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
 }
+
+/// Writes to the callback's own connection at least this long skip the staging copy
+/// when nothing is staged before them.
+const WRITE_THROUGH: usize = 4096;
 
 /// Bytes handed to `write*`: borrowed or owned.
 enum Data<'a> {
