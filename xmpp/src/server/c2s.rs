@@ -432,15 +432,8 @@ impl Handler for C2s {
             cx.consume(n);
             return;
         }
-        if self.rate.timer.is_some() {
-            return; // over the byte rate: the input waits until the timer resumes reading
-        }
-        let (take, wait) = self.rate.admit(cx.now(), n);
-        self.reader.feed(cx.input().get(..take).unwrap_or_default());
-        cx.consume(take);
-        if let Some(wait) = wait {
-            cx.pause_reading();
-            self.rate.timer = Some(cx.set_timer(wait));
+        if !self.rate.feed(cx, &mut self.reader) {
+            return;
         }
         let Some(mut st) = cx.try_state::<ServerState>() else {
             return self.fail(cx, "internal-server-error", None);

@@ -1,6 +1,7 @@
 //! [`RateLimit`]: a token bucket over the bytes a connection sends.
 
-use jaxl_core::TimerId;
+use crate::xml::StreamReader;
+use jaxl_core::{Context, TimerId};
 use std::time::{Duration, Instant};
 
 /// Bytes per second with a burst allowance. Bytes beyond the allowance stay unread in
@@ -50,6 +51,23 @@ impl RateLimit {
         let rest = (n - take).min(usize::try_from(self.burst.max(1)).unwrap_or(usize::MAX));
         let wait = Duration::from_secs_f64(rest as f64 / self.rate as f64);
         (take, Some(wait.max(Duration::from_millis(1))))
+    }
+
+    /// Feeds the connection's input to `reader` as far as the rate allows, consuming what
+    /// it took; over the rate, pauses reading and sets the timer that resumes it. False
+    /// while paused (nothing was fed).
+    pub fn feed(&mut self, cx: &mut Context<'_>, reader: &mut StreamReader) -> bool {
+        if self.timer.is_some() {
+            return false; // the input waits until the timer resumes reading
+        }
+        let (take, wait) = self.admit(cx.now(), cx.input().len());
+        reader.feed(cx.input().get(..take).unwrap_or_default());
+        cx.consume(take);
+        if let Some(wait) = wait {
+            cx.pause_reading();
+            self.timer = Some(cx.set_timer(wait));
+        }
+        true
     }
 }
 
