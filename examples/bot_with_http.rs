@@ -12,8 +12,9 @@
 //! message (queued until it is online, if it is not yet). The bot itself answers chat
 //! messages with a short help text.
 //!
-//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST`, `XMPP_PORT`,
-//! `XMPP_CA_FILE`, `XMPP_INSECURE_TLS=1` (development only). Runs until Ctrl-C.
+//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST` (else the JID
+//! domain's DNS SRV records, else the domain itself), `XMPP_PORT`, `XMPP_CA_FILE`,
+//! `XMPP_INSECURE_TLS=1` (development only). Runs until Ctrl-C.
 
 use jaxl::core::Loop;
 use jaxl::http::{create_server, Response};

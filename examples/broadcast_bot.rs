@@ -2,8 +2,9 @@
 //! Sends one message to every contact of its roster, online or not (the server stores
 //! it for offline contacts), then ends its stream and exits once everything is written.
 //!
-//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST`, `XMPP_PORT`,
-//! `XMPP_CA_FILE`, `XMPP_INSECURE_TLS=1`. The message is the first argument (or
+//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST` (else the JID
+//! domain's DNS SRV records, else the domain itself), `XMPP_PORT`, `XMPP_CA_FILE`,
+//! `XMPP_INSECURE_TLS=1`. The message is the first argument (or
 //! `BROADCAST_MESSAGE`). One-shot: it does not reconnect.
 
 use jaxl::xmpp::client::{self, ClientConfig, DisconnectReason, Reconnect};

@@ -2,9 +2,10 @@
 //! Echoes every chat message back to its sender and accepts every subscription request
 //! (subscribing back), so anyone can add the bot and talk to it.
 //!
-//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST`, `XMPP_PORT`,
-//! `XMPP_CA_FILE`, `XMPP_INSECURE_TLS=1` (development only); `RUST_LOG=info` to see
-//! what it does. Runs until Ctrl-C; reconnects by itself when the server goes away.
+//! Environment: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST` (else the JID
+//! domain's DNS SRV records, else the domain itself), `XMPP_PORT`, `XMPP_CA_FILE`,
+//! `XMPP_INSECURE_TLS=1` (development only); `RUST_LOG=info` to see what it does.
+//! Runs until Ctrl-C; reconnects by itself when the server goes away.
 
 use jaxl::xmpp::client::{self, ChatState, ClientConfig};
 

@@ -4,7 +4,8 @@
 //! others through its [`ClientHandle`](jaxl::xmpp::client::ClientHandle).
 //!
 //! Environment: `XMPP_ACCOUNTS` (space-separated `jid=password` pairs) and the shared
-//! `XMPP_HOST`, `XMPP_PORT`, `XMPP_CA_FILE`, `XMPP_INSECURE_TLS=1`. Runs until Ctrl-C.
+//! `XMPP_HOST` (else each domain's DNS SRV records, else the domain itself),
+//! `XMPP_PORT`, `XMPP_CA_FILE`, `XMPP_INSECURE_TLS=1`. Runs until Ctrl-C.
 
 use jaxl::core::Loop;
 use jaxl::xmpp::client::{ClientBuilder, ClientConfig, ClientHandle};

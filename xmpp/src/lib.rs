@@ -17,7 +17,9 @@
 //!   sides, with no I/O;
 //! * [`client`]: an XMPP client on the jaxl loop (negotiation, roster, presence, iq
 //!   callbacks, keep-alive, reconnection, the XEPs a bot needs);
-//! * [`component`]: external components (XEP-0114), client side.
+//! * [`component`]: external components (XEP-0114), client side;
+//! * [`dns`]: a small stub resolver for the SRV records that locate a domain's server
+//!   (RFC 6120 §3.2, XEP-0368), with a reader written for hostile answers.
 //!
 //! ```
 //! use jaxl_xmpp::xml::{Config, StreamEvent, StreamReader};
@@ -42,6 +44,7 @@
 pub mod client;
 #[cfg(feature = "tls")]
 pub mod component;
+pub mod dns;
 pub mod element;
 pub mod jid;
 pub mod ns;

@@ -101,7 +101,9 @@ impl ClientBuilder {
     );
     on!(
         /// The connection could not be made (resolution, refused, TLS failure before
-        /// the stream). `on_disconnect` is not called for it.
+        /// the stream) to any SRV target, nor to the fallback; or the domain's SRV
+        /// records say it has no XMPP service ([`DisconnectReason::NoService`]).
+        /// `on_disconnect` is not called for it.
         on_connect_error, connect_error, DisconnectReason
     );
     on!(

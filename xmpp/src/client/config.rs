@@ -85,12 +85,23 @@ pub struct ClientConfig {
     pub jid: Jid,
     /// The password (empty for ANONYMOUS).
     pub password: String,
-    /// Host to connect to. Default: `None`, the JID's domain. DNS SRV is not looked up:
-    /// the standard library has no resolver for it and one crate for a single lookup is
-    /// not worth its weight here; set this (or `XMPP_HOST`) when the server lives elsewhere.
+    /// Host to connect to, with [`port`](Self::port); no DNS SRV lookup is then done.
+    /// Default: `None`: the targets of the JID domain's SRV records
+    /// (`_xmpp-client._tcp`, and `_xmpps-client._tcp` with [`TlsMode::Direct`]), else
+    /// the domain itself (see [the module docs](crate::client#where-it-connects)). A domain that
+    /// is an IP literal or `localhost` is connected to directly, without a lookup.
     pub host: Option<String>,
-    /// Port. Default: 5222 (5223 is usual for [`TlsMode::Direct`]).
+    /// The port used with [`host`](Self::host), and with the domain when it has no SRV
+    /// records (or the lookup fails) or is not looked up. Default: 5222. With
+    /// [`TlsMode::Direct`] and no `host`, 5222 is read as the default and the fallback
+    /// uses 5223, XEP-0368's customary direct-TLS port; set `host` to force 5222.
     pub port: u16,
+    /// The DNS server (`ip:53`) asked for the SRV records instead of the `nameserver`s
+    /// of `/etc/resolv.conf`. When set, the addresses of the SRV targets (and of the
+    /// domain, for the fallback) are asked of it too, rather than the system resolver
+    /// (no hosts file), so every name lookup of this client goes to this server.
+    /// Default: `None`. Each query waits 2 s per attempt, 2 attempts per server.
+    pub dns_server: Option<std::net::SocketAddr>,
     /// Default: [`TlsMode::Required`].
     pub tls: TlsMode,
     /// Default: [`TlsVerify::System`].
@@ -133,6 +144,7 @@ impl ClientConfig {
             password: password.into(),
             host: None,
             port: 5222,
+            dns_server: None,
             tls: TlsMode::Required,
             verify: TlsVerify::System,
             mechanisms: Mechanism::PREFERENCE.to_vec(),
@@ -150,9 +162,10 @@ impl ClientConfig {
         }
     }
 
-    /// The examples' convention: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST`,
-    /// `XMPP_PORT`, `XMPP_CA_FILE` (a PEM CA trusted besides the system roots) and
-    /// `XMPP_INSECURE_TLS=1` (no certificate verification, loudly warned).
+    /// The examples' convention: `XMPP_JID`, `XMPP_PASSWORD`, optional `XMPP_HOST`
+    /// (else DNS SRV, else the JID's domain), `XMPP_PORT`, `XMPP_CA_FILE` (a PEM CA
+    /// trusted besides the system roots) and `XMPP_INSECURE_TLS=1` (no certificate
+    /// verification, loudly warned).
     ///
     /// Fails with a message naming the variable that is missing or invalid.
     pub fn from_env() -> Result<ClientConfig, String> {
@@ -187,7 +200,8 @@ impl ClientConfig {
         Ok(())
     }
 
-    /// The host actually connected to.
+    /// The host connected to when no SRV target is used: [`host`](Self::host), else
+    /// the JID's domain (also the fallback when the domain has no SRV records).
     pub fn connect_host(&self) -> &str {
         self.host.as_deref().unwrap_or(self.jid.domain())
     }

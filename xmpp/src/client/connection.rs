@@ -1,10 +1,9 @@
 //! [`Client`]: the connection handler that drives a stream and calls the callbacks.
 
 use super::callbacks::Callbacks;
+use super::srv::{self, Plan};
 use super::state::{Kind, Phase, State};
-use super::{
-    negotiate, ClientConfig, ClientError, ClientHandle, DisconnectReason, Session, TlsMode,
-};
+use super::{negotiate, ClientConfig, ClientError, ClientHandle, DisconnectReason, Session};
 use crate::xml::StreamEvent;
 use jaxl_core::{Close, ConnId, Context, Handler, Loop, TimerId};
 
@@ -63,7 +62,9 @@ impl Client {
     }
 
     /// Starts connecting in `ev` (the loop then drives the client) and returns the id
-    /// of the first connection.
+    /// of the first connection, or [`ConnId::NONE`] when a DNS SRV lookup must run
+    /// first (no [`host`](ClientConfig::host) configured): the connection is then
+    /// opened when its answer comes back to the loop.
     ///
     /// Fails with [`ClientError::Tls`] when the TLS configuration cannot be built (CA
     /// file unreadable or holding no certificate, no system roots).
@@ -100,7 +101,8 @@ fn tls_config(c: &ClientConfig) -> std::io::Result<std::sync::Arc<jaxl_core::tls
     }
 }
 
-/// Opens a connection for `inner`.
+/// Starts a connection attempt for `inner`: to the configured host at once, or after
+/// a DNS SRV lookup on a helper thread (then returns [`ConnId::NONE`]).
 fn start(cx: &Context<'_>, mut inner: Box<Inner>) -> ConnId {
     inner.st.reset_for_connection();
     // Re-read the CA on each reconnection: a restarted test server may have a new one.
@@ -114,17 +116,73 @@ fn start(cx: &Context<'_>, mut inner: Box<Inner>) -> ConnId {
             ),
         }
     }
-    let endpoint =
-        jaxl_core::Endpoint::from((inner.st.config.connect_host(), inner.st.config.port));
+    let lookup = match srv::plan(&inner.st) {
+        Ok(targets) => {
+            inner.st.targets = targets;
+            return connect_next(cx, inner);
+        }
+        Err(lookup) => lookup,
+    };
     log::info!(
-        "{}: connecting to {}:{}",
+        "{}: looking up the DNS SRV records of {}",
         inner.st.config.jid,
-        inner.st.config.connect_host(),
-        inner.st.config.port
+        lookup.domain()
     );
+    let job = lookup.clone();
+    srv::off_loop(
+        cx,
+        srv::LOOKUP_LIMIT,
+        move || job.run(),
+        move |cx, plan| {
+            if cx.is_stopping() {
+                log::info!(
+                    "{}: not connecting: the loop is stopping",
+                    inner.st.config.jid
+                );
+                return;
+            }
+            let plan = plan.unwrap_or_else(|| {
+                log::warn!(
+                    "{}: the DNS lookup did not finish in {:?}; trying the domain",
+                    inner.st.config.jid,
+                    srv::LOOKUP_LIMIT
+                );
+                lookup.fallback()
+            });
+            match plan {
+                Plan::Connect(targets) if !targets.is_empty() => {
+                    inner.st.targets = targets;
+                    connect_next(cx, inner);
+                }
+                Plan::Connect(_) => {
+                    let why = "no address to connect to".to_owned();
+                    ended(cx, inner, DisconnectReason::ConnectFailed(why));
+                }
+                Plan::NoService => {
+                    let domain = lookup.domain().to_owned();
+                    ended(cx, inner, DisconnectReason::NoService(domain));
+                }
+                Plan::Failed(why) => ended(cx, inner, DisconnectReason::ConnectFailed(why)),
+            }
+        },
+    );
+    ConnId::NONE
+}
+
+/// Connects to the next target of `inner` (there must be one).
+fn connect_next(cx: &Context<'_>, mut inner: Box<Inner>) -> ConnId {
+    inner.st.reset_for_connection();
+    let Some(target) = inner.st.targets.pop_front() else {
+        debug_assert!(false, "connect_next without a target");
+        return ConnId::NONE;
+    };
+    log::info!("{}: connecting to {target}", inner.st.config.jid);
+    let endpoint = target.endpoint();
     #[cfg(feature = "tls")]
-    if inner.st.config.tls == TlsMode::Direct && !inner.st.is_component() {
+    if target.direct_tls {
         if let Some(tls) = inner.st.tls_config.clone() {
+            // RFC 6120 §13.7.2.1: the certificate must match the JID's domain, never
+            // the SRV target (which came from unauthenticated DNS).
             let domain = inner.st.config.jid.domain().to_owned();
             inner.st.tls_active = true;
             return cx.connect_tls(endpoint, tls, &domain, Client { inner: Some(inner) });
@@ -262,47 +320,70 @@ impl Handler for Client {
             (Some(r), _) => r,
             (None, c) => DisconnectReason::from_close(c),
         };
-        let reached_stream = inner.st.phase != Phase::Connecting;
-        {
-            let mut o = inner.st.outbox.borrow_mut();
-            o.online = false;
-            o.waker = None;
-        }
-        if let Some(mut r) = inner.st.roster_mut() {
-            r.clear_presence();
-        }
-        for cb in inner.st.pending.drain() {
-            cb(
-                &mut Session::new(&mut inner.st, cx),
-                Err(super::IqError::Disconnected),
-            );
-        }
-        inner.st.phase = Phase::Closing;
-        if reached_stream {
-            log::info!("{}: disconnected: {reason}", inner.st.jid);
-            fire!(inner, cx, disconnect, &reason);
-        } else {
-            log::warn!("{}: could not connect: {reason}", inner.st.config.jid);
-            fire!(inner, cx, connect_error, &reason);
-        }
-        let policy = inner.st.config.reconnect.clone();
-        let retry = policy.enabled
+        // RFC 6120 §3.2.1: a target that cannot be reached is followed by the next one;
+        // the user hears of the failure only once none is left.
+        if inner.st.phase == Phase::Connecting
+            && !inner.st.targets.is_empty()
             && !inner.st.local_close
             && !inner.st.outbox.borrow().disconnect
-            && reason.is_retryable()
             && !cx.is_stopping()
-            && policy.max_attempts.map_or(true, |m| inner.st.attempts < m);
-        if retry {
-            inner.st.attempts += 1;
-            let delay = policy.delay(inner.st.attempts);
+        {
             log::info!(
-                "{}: reconnecting in {delay:?} (attempt {})",
-                inner.st.config.jid,
-                inner.st.attempts
+                "{}: could not connect ({reason}); trying the next target",
+                inner.st.config.jid
             );
-            cx.set_timeout(delay, move |cx| {
-                start(cx, inner);
+            cx.defer(move |cx| {
+                connect_next(cx, inner);
             });
+            return;
         }
+        ended(cx, inner, reason);
+    }
+}
+
+/// A connection, or the attempt to make one, is over: tell the callbacks, and schedule
+/// a reconnection (which looks the servers up again) if the policy allows.
+fn ended(cx: &mut Context<'_>, mut inner: Box<Inner>, reason: DisconnectReason) {
+    let reached_stream = inner.st.phase != Phase::Connecting;
+    {
+        let mut o = inner.st.outbox.borrow_mut();
+        o.online = false;
+        o.waker = None;
+    }
+    if let Some(mut r) = inner.st.roster_mut() {
+        r.clear_presence();
+    }
+    for cb in inner.st.pending.drain() {
+        cb(
+            &mut Session::new(&mut inner.st, cx),
+            Err(super::IqError::Disconnected),
+        );
+    }
+    inner.st.phase = Phase::Closing;
+    if reached_stream {
+        log::info!("{}: disconnected: {reason}", inner.st.jid);
+        fire!(inner, cx, disconnect, &reason);
+    } else {
+        log::warn!("{}: could not connect: {reason}", inner.st.config.jid);
+        fire!(inner, cx, connect_error, &reason);
+    }
+    let policy = inner.st.config.reconnect.clone();
+    let retry = policy.enabled
+        && !inner.st.local_close
+        && !inner.st.outbox.borrow().disconnect
+        && reason.is_retryable()
+        && !cx.is_stopping()
+        && policy.max_attempts.map_or(true, |m| inner.st.attempts < m);
+    if retry {
+        inner.st.attempts += 1;
+        let delay = policy.delay(inner.st.attempts);
+        log::info!(
+            "{}: reconnecting in {delay:?} (attempt {})",
+            inner.st.config.jid,
+            inner.st.attempts
+        );
+        cx.set_timeout(delay, move |cx| {
+            start(cx, inner);
+        });
     }
 }

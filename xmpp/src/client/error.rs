@@ -46,8 +46,13 @@ impl fmt::Display for AuthFailure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DisconnectReason {
-    /// The TCP (or TLS) connection could not be made.
+    /// The TCP (or TLS) connection could not be made: to every SRV target in turn, or
+    /// to the configured host or the domain. The text is the last attempt's error.
     ConnectFailed(String),
+    /// The domain's DNS SRV records say it offers no XMPP client service (a single
+    /// target `.`, RFC 2782; RFC 6120 §3.2.1): nothing is tried, and reconnecting does
+    /// not help. The text is the domain.
+    NoService(String),
     /// The TLS layer failed (certificate not trusted, handshake error).
     Tls(String),
     /// TLS is required but the server does not offer STARTTLS.
@@ -87,13 +92,15 @@ pub enum DisconnectReason {
 
 impl DisconnectReason {
     /// Whether reconnecting may help (false for authentication failures, a resource
-    /// `conflict`, a refused handshake or registration, and local disconnects).
+    /// `conflict`, a refused handshake or registration, a domain without XMPP service,
+    /// and local disconnects).
     pub fn is_retryable(&self) -> bool {
         match self {
             DisconnectReason::AuthFailed(_)
             | DisconnectReason::RegistrationFailed(_)
             | DisconnectReason::HandshakeFailed(_)
             | DisconnectReason::TlsRequired
+            | DisconnectReason::NoService(_)
             | DisconnectReason::Local => false,
             DisconnectReason::StreamError { condition, .. } => !matches!(
                 condition.as_str(),
@@ -119,6 +126,10 @@ impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DisconnectReason::ConnectFailed(e) => write!(f, "connect failed: {e}"),
+            DisconnectReason::NoService(d) => write!(
+                f,
+                "{d} offers no XMPP client service (its DNS SRV record is \".\")"
+            ),
             DisconnectReason::Tls(e) => write!(f, "TLS error: {e}"),
             DisconnectReason::TlsRequired => {
                 f.write_str("server does not offer STARTTLS and TLS is required")

@@ -31,8 +31,17 @@
 //!   a close mid-stanza) ends the stream with the proper stream error and calls
 //!   `on_disconnect` with the reason. Nothing the server sends can panic the client.
 //!
-//! DNS SRV records are not looked up: the client connects to
-//! [`ClientConfig::host`] or the JID's domain.
+//! # Where it connects
+//! To [`ClientConfig::host`] if set (or `XMPP_HOST`). Otherwise, as RFC 6120 §3.2
+//! says, to the targets of the JID domain's DNS SRV records `_xmpp-client._tcp` (and
+//! `_xmpps-client._tcp` with [`TlsMode::Direct`], XEP-0368, priorities mixed), by
+//! priority then weighted at random, each in turn until one connects; without records
+//! (or when the lookup fails), to the domain itself on [`ClientConfig::port`]. A lone
+//! SRV target `.` means the domain offers no XMPP service: the client then reports
+//! [`DisconnectReason::NoService`] and does not fall back. The lookup runs on a helper
+//! thread ([`crate::dns`]), never blocking the loop, and is redone at every
+//! reconnection. Certificates are always verified against the JID's domain, never the
+//! SRV target (RFC 6120 §13.7.2.1).
 
 mod callbacks;
 mod config;
@@ -44,6 +53,7 @@ mod iq;
 mod negotiate;
 mod roster;
 mod session;
+mod srv;
 mod state;
 pub mod xep;
 

@@ -2,12 +2,14 @@
 
 use super::handle::Outbox;
 use super::iq::PendingIqs;
+use super::srv::Target;
 use super::{ClientConfig, DisconnectReason, Roster};
 use crate::sasl::SaslClient;
 use crate::xml::StreamReader;
 use crate::{Element, Jid};
 use jaxl_core::{ConnId, Context, TimerId};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Where the stream is in its life.
@@ -71,6 +73,8 @@ pub(crate) struct State {
     pub(crate) reason: Option<DisconnectReason>,
     pub(crate) local_close: bool,
     pub(crate) attempts: u32,
+    /// The places still to try in this connection attempt (SRV targets), in order.
+    pub(crate) targets: VecDeque<Target>,
     pub(crate) keepalive: Option<TimerId>,
     pub(crate) ping_outstanding: bool,
     pub(crate) outbox: Rc<RefCell<Outbox>>,
@@ -112,6 +116,7 @@ impl State {
             reason: None,
             local_close: false,
             attempts: 0,
+            targets: VecDeque::new(),
             keepalive: None,
             ping_outstanding: false,
             outbox: Rc::new(RefCell::new(outbox)),
