@@ -160,7 +160,17 @@ struct Shared {
     logins_done: usize,
     logins_started: usize,
     failures: usize,
+    /// Idle mode: sessions started so far (they are opened `IDLE_WINDOW` at a time).
+    spawned: usize,
 }
+
+/// Idle mode opens sessions this many at a time, so that neither server sees thousands
+/// of simultaneous handshakes (a listen backlog overflow is not what is measured).
+const IDLE_WINDOW: usize = 64;
+
+/// The time allowed for every client to be ready; after it the phase runs with the
+/// clients that are (and says so).
+const SETUP_LIMIT: Duration = Duration::from_secs(300);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -186,6 +196,8 @@ struct Bot {
     tls: Arc<jaxl_core::tls::ClientConfig>,
     sent_at: Option<Instant>,
     plaintext: bool,
+    /// A failure already counted (by `fail`).
+    failed: bool,
 }
 
 impl Bot {
@@ -205,8 +217,9 @@ impl Bot {
         }
     }
 
-    fn fail(&self, cx: &Context<'_>, what: &str) {
+    fn fail(&mut self, cx: &Context<'_>, what: &str) {
         eprintln!("client {}: {what}", self.user);
+        self.failed = true;
         cx.state::<Shared>().failures += 1;
         cx.close();
     }
@@ -316,6 +329,9 @@ impl Bot {
             drop(sh);
             cx.write(b"</stream:stream>");
             cx.close();
+        } else if self.mode == Mode::Idle {
+            drop(sh);
+            next_idle(cx);
         }
     }
 
@@ -384,9 +400,15 @@ impl Handler for Bot {
     fn on_close(&mut self, cx: &mut Context<'_>, reason: &Close) {
         if self.stage != Stage::Ready {
             eprintln!("client {} closed before ready: {reason}", self.user);
+            if !self.failed {
+                self.failed = true;
+                cx.state::<Shared>().failures += 1;
+            }
         }
-        if self.mode == Mode::Login {
-            next_login(cx);
+        match self.mode {
+            Mode::Login => next_login(cx),
+            Mode::Idle if self.stage != Stage::Ready => next_idle(cx),
+            _ => {}
         }
     }
 }
@@ -420,6 +442,7 @@ fn spawn(cx: &Context<'_>, f: &Factory, idx: usize) -> ConnId {
         tls: f.tls.clone(),
         sent_at: None,
         plaintext: f.plaintext,
+        failed: false,
     };
     cx.connect(f.addr, bot)
 }
@@ -446,6 +469,20 @@ fn next_login(cx: &Context<'_>) {
         )
     };
     spawn(cx, &f, idx % f.total.max(1));
+}
+
+/// Idle mode: opens the next session, if any is left to open.
+fn next_idle(cx: &Context<'_>) {
+    let idx = {
+        let mut sh = cx.state::<Shared>();
+        if sh.spawned >= cx.state::<Factory>().total {
+            return;
+        }
+        sh.spawned += 1;
+        sh.spawned - 1
+    };
+    let fac = cx.state::<Factory>();
+    spawn(cx, &fac, idx);
 }
 
 fn pct(v: &mut [Duration], p: f64) -> f64 {
@@ -512,16 +549,26 @@ fn main() -> std::io::Result<()> {
             );
         }
         _ => {
+            let mode = o.mode;
+            ev.insert_state(factory);
             ev.enter(|cx| {
-                for i in 0..clients {
-                    spawn(cx, &factory, i);
+                if mode == Mode::Idle {
+                    for _ in 0..IDLE_WINDOW.min(clients) {
+                        next_idle(cx);
+                    }
+                } else {
+                    let fac = cx.state::<Factory>();
+                    for i in 0..clients {
+                        spawn(cx, &fac, i);
+                    }
                 }
                 // Poll for readiness, then run the phase.
-                let mode = o.mode;
                 let (seconds, messages, pid) = (o.seconds, o.messages, o.pid);
                 cx.set_interval(Duration::from_millis(20), move |cx| {
                     let mut sh = cx.state::<Shared>();
-                    if sh.started || sh.ready + sh.failures < clients {
+                    if sh.started
+                        || (sh.ready + sh.failures < clients && t0.elapsed() < SETUP_LIMIT)
+                    {
                         if mode == Mode::Latency && sh.rtts.len() >= messages {
                             cx.stop();
                         }
@@ -530,14 +577,21 @@ fn main() -> std::io::Result<()> {
                     sh.started = true;
                     let wakers: Vec<Waker> = sh.wakers.iter().flatten().cloned().collect();
                     let ready = sh.ready;
+                    let sh_failures = sh.failures;
                     drop(sh);
                     eprintln!("{ready} clients ready");
+                    if ready + sh_failures < clients {
+                        println!(
+                            "WARNING: only {ready} of {clients} clients ready after {} s",
+                            SETUP_LIMIT.as_secs()
+                        );
+                    }
                     match mode {
                         Mode::Idle => {
                             if let Some((_, rss)) = server_usage(pid) {
                                 let base = cx.state::<Option<(f64, u64)>>().map(|b| b.1).unwrap_or(0);
                                 println!(
-                                    "RESULT mode=idle sessions={ready} server_rss_kib={rss} rss_growth_kib={} bytes_per_session={:.0}",
+                                    "RESULT mode=idle sessions={ready} failures={sh_failures} server_rss_kib={rss} rss_growth_kib={} bytes_per_session={:.0}",
                                     rss.saturating_sub(base),
                                     rss.saturating_sub(base) as f64 * 1024.0 / ready.max(1) as f64
                                 );
