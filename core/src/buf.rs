@@ -128,9 +128,8 @@ impl OutQueue {
             while let Some(c) = self.chunks.pop_front() {
                 pool.put(c);
             }
-            if self.chunks.capacity() > 8 {
-                self.chunks = VecDeque::new();
-            }
+            // An idle connection holds no queue storage (the chunks went back to the pool).
+            self.chunks = VecDeque::new();
         }
     }
 

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 
 /// A TLS client session to start on the new connection, or the error building it.
 #[cfg(feature = "tls")]
-pub(crate) type TlsStart = Option<io::Result<rustls::Connection>>;
+pub(crate) type TlsStart = Option<io::Result<crate::tls::Session>>;
 /// Without the `tls` feature there is never a session.
 #[cfg(not(feature = "tls"))]
 pub(crate) type TlsStart = Option<std::convert::Infallible>;

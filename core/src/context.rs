@@ -627,7 +627,7 @@ impl<'a> Context<'a> {
     }
 
     #[cfg(feature = "tls")]
-    fn start_tls(&mut self, session: rustls::Connection) -> std::io::Result<()> {
+    fn start_tls(&mut self, session: crate::tls::Session) -> std::io::Result<()> {
         // What was written before the upgrade goes out in the clear, before the handshake.
         self.spill();
         if let Some(b) = self.input.as_mut() {
@@ -685,23 +685,6 @@ impl<'a> Context<'a> {
             .borrow_mut()
             .conn(self.id)
             .and_then(|c| c.tls.as_ref().and_then(|t| t.alpn().map(<[u8]>::to_vec)))
-    }
-
-    /// Fills `out` with keying material exported from the TLS session (RFC 5705 / 8446
-    /// §7.5; SCRAM's `tls-exporter` channel binding). False before the handshake ends or
-    /// without TLS.
-    #[cfg(feature = "tls")]
-    pub fn tls_export(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> bool {
-        self.core
-            .inner
-            .borrow_mut()
-            .conn(self.id)
-            .and_then(|c| {
-                c.tls
-                    .as_ref()
-                    .map(|t| t.export_keying_material(out, label, context))
-            })
-            .unwrap_or(false)
     }
 
     /// The DER certificate chain the peer presented, end entity first.

@@ -75,6 +75,34 @@ impl InBuf {
         self.end += data.len();
     }
 
+    /// The bytes held, writable in place (TLS records are decrypted where they lie).
+    #[cfg(feature = "tls")]
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..self.end]
+    }
+
+    /// At least `n` writable bytes after the held ones (growing as needed), to be
+    /// filled and then counted with [`commit`](Self::commit).
+    #[cfg(feature = "tls")]
+    pub(crate) fn spare(&mut self, n: usize) -> &mut [u8] {
+        self.make_room(n);
+        &mut self.buf[self.end..]
+    }
+
+    /// Counts `n` bytes written into [`spare`](Self::spare) as held.
+    #[cfg(feature = "tls")]
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// Frees the storage when nothing is held.
+    #[cfg(feature = "tls")]
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.is_empty() && !self.buf.is_empty() {
+            self.release();
+        }
+    }
+
     /// Ensures at least `n` writable bytes after `end`.
     fn make_room(&mut self, n: usize) {
         if self.buf.len() - self.end >= n {

@@ -10,9 +10,13 @@
 use crate::buf::{OutQueue, Pool};
 use crate::inbuf::{InBuf, ReadEnd};
 use crate::socket::Socket;
+use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use std::io::{self, Write};
+use rustls::server::{ResolvesServerCert, UnbufferedServerConnection};
+use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -200,19 +204,290 @@ pub(crate) fn tls_error(e: rustls::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, TlsFailure(e.to_string()))
 }
 
+/// A rustls session without rustls's own buffers (its "unbuffered" API): the records
+/// received and the records to send live in buffers of the connection that are freed
+/// whenever they empty, so an idle TLS connection holds only the session's keys and
+/// state (about 3 KB), not 4 KiB of read buffer and the plaintext queues a buffered
+/// rustls connection keeps for its whole life.
+pub(crate) enum Session {
+    Client(UnbufferedClientConnection),
+    Server(UnbufferedServerConnection),
+}
+
+/// `process_tls_records` for both sides (an inherent method of each, not a trait).
+trait Process {
+    type Data;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data>;
+}
+
+impl Process for UnbufferedClientConnection {
+    type Data = rustls::client::ClientConnectionData;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+}
+
+impl Process for UnbufferedServerConnection {
+    type Data = rustls::server::ServerConnectionData;
+    fn process<'c, 'i>(
+        &'c mut self,
+        incoming: &'i mut [u8],
+    ) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+}
+
+/// Encrypted output is produced at most this far ahead of the socket.
+const OUT_AHEAD: usize = 64 * 1024;
+/// One socket read under TLS: a whole record of the largest size (16 KiB of payload
+/// plus header, padding and tag) fits.
+const READ_SIZE: usize = 18 * 1024 + 512;
+
+/// The connection's side of a session's I/O: ciphertext in and out, and plaintext that
+/// was decrypted while the reader's buffer was full.
+#[derive(Default)]
+struct Bufs {
+    incoming: InBuf,
+    outgoing: InBuf,
+    plain: InBuf,
+}
+
+/// Where decrypted bytes go: the reader's buffer up to its limit, the rest to `plain`.
+struct Sink<'a> {
+    buf: &'a mut InBuf,
+    limit: usize,
+    got: usize,
+}
+
+/// Why [`drive`] stopped.
+#[derive(PartialEq, Eq)]
+enum Stop {
+    /// More records from the peer are needed.
+    NeedInput,
+    /// Handshake done, nothing left to do with what was received.
+    Traffic,
+    /// Both sides sent close_notify.
+    Closed,
+}
+
+/// What [`drive`] may send when the session can carry application data.
+struct Send<'a> {
+    out: Option<(&'a mut OutQueue, &'a mut Pool)>,
+    close_notify: &'a mut bool,
+}
+
+/// Runs the session over the received records until it needs more input or can carry
+/// application data: decrypted data goes to `sink` (or `plain`), handshake records and
+/// (with `send`) encrypted application data and a pending close_notify to `outgoing`.
+fn drive<C: Process>(
+    c: &mut C,
+    bufs: &mut Bufs,
+    mut sink: Option<&mut Sink<'_>>,
+    send: Option<Send<'_>>,
+    peer_closed: &mut bool,
+) -> Result<Stop, rustls::Error> {
+    let Bufs {
+        incoming,
+        outgoing,
+        plain,
+    } = bufs;
+    let mut send = send;
+    loop {
+        let st = c.process(incoming.data_mut());
+        let discard = st.discard;
+        let step: Result<Option<Stop>, rustls::Error> = match st.state {
+            Err(e) => Err(e),
+            Ok(ConnectionState::ReadTraffic(mut r)) => {
+                let mut res = Ok(None);
+                while let Some(rec) = r.next_record() {
+                    match rec {
+                        Ok(rec) => deliver(rec.payload, sink.as_deref_mut(), plain),
+                        Err(e) => {
+                            res = Err(e);
+                            break;
+                        }
+                    }
+                }
+                res
+            }
+            Ok(ConnectionState::EncodeTlsData(mut e)) => {
+                let mut need = 1024;
+                loop {
+                    match e.encode(outgoing.spare(need)) {
+                        Ok(n) => {
+                            outgoing.commit(n);
+                            break Ok(None);
+                        }
+                        Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
+                        Err(EncodeError::AlreadyEncoded) => break Ok(None),
+                    }
+                }
+            }
+            Ok(ConnectionState::TransmitTlsData(t)) => {
+                // The records are in `outgoing` and go out, in order, with the next
+                // flush: for rustls they count as transmitted.
+                t.done();
+                Ok(None)
+            }
+            Ok(ConnectionState::BlockedHandshake) => Ok(Some(Stop::NeedInput)),
+            Ok(ConnectionState::WriteTraffic(mut w)) => {
+                let mut res = Ok(Some(Stop::Traffic));
+                if let Some(send) = send.as_mut() {
+                    if let Some((out, pool)) = send.out.as_mut() {
+                        while outgoing.len() < OUT_AHEAD {
+                            let Some(chunk) = out.slices().next() else {
+                                break;
+                            };
+                            let take = chunk.len().min(OUT_AHEAD);
+                            let mut need = take + take / 512 + 64;
+                            let n = loop {
+                                match w.encrypt(&chunk[..take], outgoing.spare(need)) {
+                                    Ok(n) => break Ok(n),
+                                    Err(EncryptError::InsufficientSize(s)) => {
+                                        need = s.required_size
+                                    }
+                                    Err(e) => break Err(rustls::Error::General(e.to_string())),
+                                }
+                            };
+                            match n {
+                                Ok(n) => {
+                                    outgoing.commit(n);
+                                    out.consume(take, pool);
+                                }
+                                Err(e) => {
+                                    res = Err(e);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    if res.is_ok()
+                        && *send.close_notify
+                        && !send.out.as_ref().is_some_and(|(o, _)| !o.is_empty())
+                    {
+                        let mut need = 64;
+                        loop {
+                            match w.queue_close_notify(outgoing.spare(need)) {
+                                Ok(n) => {
+                                    outgoing.commit(n);
+                                    break;
+                                }
+                                Err(EncryptError::InsufficientSize(s)) => need = s.required_size,
+                                Err(_) => break,
+                            }
+                        }
+                        *send.close_notify = false;
+                    }
+                }
+                res
+            }
+            Ok(ConnectionState::PeerClosed) => {
+                *peer_closed = true;
+                Ok(None)
+            }
+            Ok(ConnectionState::Closed) => Ok(Some(Stop::Closed)),
+            Ok(_) => Err(rustls::Error::General("unexpected early data".into())),
+        };
+        incoming.consume(discard);
+        if let Some(stop) = step? {
+            return Ok(stop);
+        }
+    }
+}
+
+/// Hands decrypted bytes to the reader's buffer, up to its limit; the rest waits in
+/// `plain` for the next read.
+fn deliver(data: &[u8], sink: Option<&mut Sink<'_>>, plain: &mut InBuf) {
+    let mut data = data;
+    if let Some(s) = sink {
+        if plain.is_empty() {
+            let room = s.limit.saturating_sub(s.buf.len()).min(data.len());
+            s.buf.extend(&data[..room]);
+            s.got += room;
+            data = &data[room..];
+        }
+    }
+    if !data.is_empty() {
+        plain.extend(data);
+    }
+}
+
+thread_local! {
+    /// The SNI of the ClientHello being processed on this thread (set by [`SniProbe`]).
+    static SNI: RefCell<Option<Box<str>>> = const { RefCell::new(None) };
+    /// Server configurations with [`SniProbe`] in front of their certificate resolver,
+    /// by the configuration they were made from (which they keep alive).
+    static PROBED: RefCell<Vec<(Arc<ServerConfig>, Arc<ServerConfig>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records the server name a client asks for, then lets the configured resolver choose
+/// the certificate. (rustls's unbuffered server session does not keep the name.)
+#[derive(Debug)]
+struct SniProbe(Arc<dyn ResolvesServerCert>);
+
+impl ResolvesServerCert for SniProbe {
+    fn resolve(
+        &self,
+        hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        SNI.with(|s| *s.borrow_mut() = hello.server_name().map(Box::from));
+        self.0.resolve(hello)
+    }
+    fn only_raw_public_keys(&self) -> bool {
+        self.0.only_raw_public_keys()
+    }
+}
+
+/// `cfg` with [`SniProbe`] in front of its resolver (made once per configuration; the
+/// last 16 configurations are remembered).
+fn probed(cfg: Arc<ServerConfig>) -> Arc<ServerConfig> {
+    PROBED.with(|p| {
+        let mut p = p.borrow_mut();
+        if let Some((_, done)) = p.iter().find(|(orig, _)| Arc::ptr_eq(orig, &cfg)) {
+            return done.clone();
+        }
+        let mut c = (*cfg).clone();
+        c.cert_resolver = Arc::new(SniProbe(c.cert_resolver.clone()));
+        let done = Arc::new(c);
+        if p.len() >= 16 {
+            p.remove(0);
+        }
+        p.push((cfg, done.clone()));
+        done
+    })
+}
+
 /// A TLS session on a connection. Bytes queued before the session started (the
 /// plaintext `<proceed/>` of STARTTLS) go out first, unencrypted; then the session is
 /// active and every byte passes through rustls.
 pub(crate) struct TlsSession {
-    conn: rustls::Connection,
+    session: Session,
+    bufs: Bufs,
     pre: OutQueue,
     active: bool,
+    peer_closed: bool,
+    close_notify: bool,
+    sni: Option<Box<str>>,
 }
 
 impl TlsSession {
-    pub(crate) fn new(conn: rustls::Connection, pre: OutQueue) -> TlsSession {
+    pub(crate) fn new(session: Session, pre: OutQueue) -> TlsSession {
         let active = pre.is_empty();
-        TlsSession { conn, pre, active }
+        TlsSession {
+            session,
+            bufs: Bufs::default(),
+            pre,
+            active,
+            peer_closed: false,
+            close_notify: false,
+            sni: None,
+        }
     }
 
     pub(crate) fn active(&self) -> bool {
@@ -220,41 +495,62 @@ impl TlsSession {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.pre.len() + usize::from(self.conn.wants_write())
+        self.pre.len() + self.bufs.outgoing.len()
     }
 
-    pub(crate) fn is_handshaking(&self) -> bool {
-        self.conn.is_handshaking()
-    }
-
-    pub(crate) fn server_name(&self) -> Option<&str> {
-        match &self.conn {
-            rustls::Connection::Server(s) => s.server_name(),
-            rustls::Connection::Client(_) => None,
+    fn common(&self) -> &rustls::CommonState {
+        match &self.session {
+            Session::Client(c) => c,
+            Session::Server(s) => s,
         }
     }
 
-    pub(crate) fn alpn(&self) -> Option<&[u8]> {
-        self.conn.alpn_protocol()
+    pub(crate) fn is_handshaking(&self) -> bool {
+        self.common().is_handshaking()
     }
 
-    pub(crate) fn export_keying_material(
-        &self,
-        out: &mut [u8],
-        label: &[u8],
-        context: Option<&[u8]>,
-    ) -> bool {
-        self.conn
-            .export_keying_material(out, label, context)
-            .is_ok()
+    pub(crate) fn server_name(&self) -> Option<&str> {
+        self.sni.as_deref()
+    }
+
+    pub(crate) fn alpn(&self) -> Option<&[u8]> {
+        self.common().alpn_protocol()
     }
 
     pub(crate) fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
-        self.conn.peer_certificates()
+        self.common().peer_certificates()
     }
 
+    /// Queues a close_notify alert after what is queued (a session still shaking hands
+    /// has no keys to send one with, and ends without it).
     pub(crate) fn send_close_notify(&mut self) {
-        self.conn.send_close_notify();
+        self.close_notify = !self.is_handshaking();
+    }
+
+    /// Runs the session (see [`drive`]).
+    fn drive(
+        &mut self,
+        sink: Option<&mut Sink<'_>>,
+        send: Option<(&mut OutQueue, &mut Pool)>,
+    ) -> io::Result<Stop> {
+        let probe = matches!(self.session, Session::Server(_))
+            && self.sni.is_none()
+            && self.is_handshaking();
+        if probe {
+            SNI.with(|s| s.borrow_mut().take());
+        }
+        let send = send.map(|out| Send {
+            out: Some(out),
+            close_notify: &mut self.close_notify,
+        });
+        let r = match &mut self.session {
+            Session::Client(c) => drive(c, &mut self.bufs, sink, send, &mut self.peer_closed),
+            Session::Server(s) => drive(s, &mut self.bufs, sink, send, &mut self.peer_closed),
+        };
+        if probe {
+            self.sni = SNI.with(|s| s.borrow_mut().take());
+        }
+        r.map_err(tls_error)
     }
 
     pub(crate) fn read_into(
@@ -263,71 +559,57 @@ impl TlsSession {
         buf: &mut InBuf,
         limit: usize,
     ) -> io::Result<Result<(usize, bool), ReadEnd>> {
-        let mut got = 0;
-        loop {
-            // Hand over decrypted bytes first.
-            if buf.len() >= limit {
-                return Ok(if got > 0 {
-                    Ok((got, false))
+        let mut sink = Sink { buf, limit, got: 0 };
+        // Bytes decrypted earlier, while the buffer was full, come first.
+        if !self.bufs.plain.is_empty() {
+            let room = limit
+                .saturating_sub(sink.buf.len())
+                .min(self.bufs.plain.len());
+            sink.buf.extend(&self.bufs.plain.data()[..room]);
+            self.bufs.plain.consume(room);
+            self.bufs.plain.release_if_empty();
+            sink.got = room;
+            if !self.bufs.plain.is_empty() {
+                return Ok(if room > 0 {
+                    Ok((room, false))
                 } else {
                     Err(ReadEnd::Full)
                 });
             }
-            let mut reader = self.conn.reader();
-            match buf.read_from(&mut reader, limit) {
-                Ok(Ok((n, _))) => {
-                    got += n;
-                    continue;
-                }
-                Ok(Err(ReadEnd::Full)) => {
-                    return Ok(if got > 0 {
-                        Ok((got, false))
-                    } else {
-                        Err(ReadEnd::Full)
-                    })
-                }
-                Ok(Err(ReadEnd::Eof)) => {
-                    // close_notify received: a clean end of stream.
-                    return Ok(if got > 0 {
-                        Ok((got, false))
-                    } else {
-                        Err(ReadEnd::Eof)
-                    });
-                }
-                Ok(Err(ReadEnd::WouldBlock)) => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Ok(if got > 0 {
-                        Ok((got, false))
-                    } else {
-                        Err(ReadEnd::Eof)
-                    });
-                }
-                Err(e) => return Err(e),
+        }
+        loop {
+            if sink.buf.len() >= limit {
+                return Ok(if sink.got > 0 {
+                    Ok((sink.got, false))
+                } else {
+                    Err(ReadEnd::Full)
+                });
             }
-            if got > 0 && !self.conn.wants_read() {
-                return Ok(Ok((got, false)));
+            if !self.bufs.incoming.is_empty() {
+                if let Err(e) = self.drive(Some(&mut sink), None) {
+                    self.bufs.incoming.release();
+                    return Err(e);
+                }
+                self.bufs.incoming.release_if_empty();
             }
-            match self.conn.read_tls(sock) {
+            if sink.got > 0 {
+                return Ok(Ok((sink.got, false)));
+            }
+            if self.peer_closed {
+                return Ok(Err(ReadEnd::Eof));
+            }
+            let room = self.bufs.incoming.spare(READ_SIZE);
+            let cap = READ_SIZE.min(room.len());
+            let room = &mut room[..cap];
+            match sock.read(room) {
                 Ok(0) => {
-                    return Ok(if got > 0 {
-                        Ok((got, false))
-                    } else {
-                        Err(ReadEnd::Eof)
-                    })
+                    self.bufs.incoming.release();
+                    return Ok(Err(ReadEnd::Eof));
                 }
-                Ok(_) => {
-                    if let Err(e) = self.conn.process_new_packets() {
-                        // Try to tell the peer (the alert is queued by rustls).
-                        let _ = self.conn.write_tls(sock);
-                        return Err(tls_error(e));
-                    }
-                }
+                Ok(n) => self.bufs.incoming.commit(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    return Ok(if got > 0 {
-                        Ok((got, false))
-                    } else {
-                        Err(ReadEnd::WouldBlock)
-                    });
+                    self.bufs.incoming.release_if_empty();
+                    return Ok(Err(ReadEnd::WouldBlock));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -346,21 +628,21 @@ impl TlsSession {
                 return Ok(false);
             }
             self.active = true;
+            self.pre = OutQueue::default();
         }
         loop {
-            while !out.is_empty() {
-                let Some(s) = out.slices().next() else { break };
-                let n = self.conn.writer().write(s)?;
-                if n == 0 {
-                    break;
+            if self.bufs.outgoing.len() < OUT_AHEAD {
+                self.drive(None, Some((out, pool)))?;
+            }
+            if self.bufs.outgoing.is_empty() {
+                self.bufs.outgoing.release();
+                return Ok(out.is_empty() && !self.close_notify);
+            }
+            match sock.write(self.bufs.outgoing.data()) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.bufs.outgoing.consume(n);
                 }
-                out.consume(n, pool);
-            }
-            if !self.conn.wants_write() {
-                return Ok(out.is_empty());
-            }
-            match self.conn.write_tls(sock) {
-                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -370,17 +652,14 @@ impl TlsSession {
 }
 
 /// Builds a client session for `server_name` (a DNS name or an IP address literal).
-pub(crate) fn client_session(
-    cfg: Arc<ClientConfig>,
-    server_name: &str,
-) -> io::Result<rustls::Connection> {
+pub(crate) fn client_session(cfg: Arc<ClientConfig>, server_name: &str) -> io::Result<Session> {
     let name = ServerName::try_from(server_name.to_owned()).map_err(invalid)?;
-    let c = rustls::ClientConnection::new(cfg, name).map_err(invalid)?;
-    Ok(rustls::Connection::Client(c))
+    let c = UnbufferedClientConnection::new(cfg, name).map_err(invalid)?;
+    Ok(Session::Client(c))
 }
 
 /// Builds a server session.
-pub(crate) fn server_session(cfg: Arc<ServerConfig>) -> io::Result<rustls::Connection> {
-    let c = rustls::ServerConnection::new(cfg).map_err(invalid)?;
-    Ok(rustls::Connection::Server(c))
+pub(crate) fn server_session(cfg: Arc<ServerConfig>) -> io::Result<Session> {
+    let c = UnbufferedServerConnection::new(probed(cfg)).map_err(invalid)?;
+    Ok(Session::Server(c))
 }

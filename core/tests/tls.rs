@@ -179,3 +179,73 @@ fn client_rejects_unknown_certificate() {
     }
     srv.stop().unwrap();
 }
+
+/// Says the server name the client asked for (SNI), then closes: the client reads the
+/// name and then a clean end (close_notify, not a truncation).
+struct SayName;
+impl Handler for SayName {
+    fn on_data(&mut self, cx: &mut Context<'_>) {
+        let n = cx.input().len();
+        cx.consume(n);
+        let name = cx.tls_server_name().unwrap_or_else(|| "none".into());
+        cx.write(format!("{name}\n").as_bytes());
+        cx.close();
+    }
+}
+
+#[test]
+fn server_sees_sni_and_closes_with_close_notify() {
+    let pki = util::certs::make();
+    let server_cfg = pki.server();
+    let srv = spawn(move |ev| {
+        let l = ev.listen_tls("127.0.0.1:0", server_cfg, |_| SayName)?;
+        Ok(ev.local_addr(l).unwrap())
+    });
+    for _ in 0..2 {
+        let mut s = rustls_client(&pki, connect(srv.addr));
+        write_all(&mut s, b"hi");
+        s.flush().unwrap();
+        let mut got = Vec::new();
+        // `read_to_end` fails with UnexpectedEof if the server ends without close_notify.
+        std::io::Read::read_to_end(&mut s, &mut got).expect("clean TLS end");
+        assert_eq!(got, b"localhost\n");
+    }
+    srv.stop().unwrap();
+}
+
+/// Echoes its input 700 bytes at a time. With an input limit smaller than a TLS record,
+/// the TLS layer must hold the decrypted bytes it could not hand over yet, and lose none.
+struct Nibbler;
+impl Handler for Nibbler {
+    fn on_data(&mut self, cx: &mut Context<'_>) {
+        while !cx.input().is_empty() {
+            let n = cx.input().len().min(700);
+            let chunk = cx.input()[..n].to_vec();
+            cx.consume(n);
+            cx.write(&chunk);
+        }
+    }
+}
+
+#[test]
+fn small_input_limit_loses_nothing_under_tls() {
+    let pki = util::certs::make();
+    let server_cfg = pki.server();
+    let mut cfg = util::config();
+    cfg.max_input = 4096;
+    let srv = util::spawn_with(cfg, move |ev| {
+        let l = ev.listen_tls("127.0.0.1:0", server_cfg, |_| Nibbler)?;
+        Ok(ev.local_addr(l).unwrap())
+    });
+    let mut s = rustls_client(&pki, connect(srv.addr));
+    let data = pattern(300_000, 7);
+    // Write in pieces and read the echo as it comes, so neither side's buffers fill.
+    let mut back = Vec::new();
+    for piece in data.chunks(30_000) {
+        write_all(&mut s, piece);
+        s.flush().unwrap();
+        back.extend(read_n(&mut s, piece.len()));
+    }
+    assert_eq!(back, data);
+    srv.stop().unwrap();
+}

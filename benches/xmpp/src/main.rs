@@ -168,6 +168,11 @@ struct Shared {
 /// of simultaneous handshakes (a listen backlog overflow is not what is measured).
 const IDLE_WINDOW: usize = 64;
 
+/// Idle mode samples the server's memory this long after the last session is ready, so
+/// that what a server frees once the logins are over (garbage collection, returning
+/// memory to the system) is not counted as held per session.
+const IDLE_SETTLE: Duration = Duration::from_secs(5);
+
 /// The time allowed for every client to be ready; after it the phase runs with the
 /// clients that are (and says so).
 const SETUP_LIMIT: Duration = Duration::from_secs(300);
@@ -588,6 +593,7 @@ fn main() -> std::io::Result<()> {
                     }
                     match mode {
                         Mode::Idle => {
+                            cx.set_timeout(IDLE_SETTLE, move |cx| {
                             if let Some((_, rss)) = server_usage(pid) {
                                 let base = cx.state::<Option<(f64, u64)>>().map(|b| b.1).unwrap_or(0);
                                 println!(
@@ -597,6 +603,7 @@ fn main() -> std::io::Result<()> {
                                 );
                             }
                             cx.stop();
+                            });
                         }
                         Mode::Route => {
                             let start = server_usage(pid);

@@ -293,7 +293,11 @@ impl C2s {
                 &el.error_reply(ErrorType::Wait, "resource-constraint", None),
             );
         }
-        st.sessions.entry(user.clone()).or_default().push(Session {
+        // Most users have one resource: room for exactly one (a Vec's first push would
+        // make room for four, some 500 bytes per idle session).
+        let sessions = st.sessions.entry(user.clone()).or_default();
+        sessions.reserve_exact(1);
+        sessions.push(Session {
             resource,
             conn: cx.id(),
             presence: None,

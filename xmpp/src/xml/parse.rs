@@ -22,7 +22,27 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// having the empty prefix; later entries shadow earlier ones.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scope {
-    bindings: Vec<(String, String)>,
+    bindings: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+}
+
+/// Prefixes and namespaces every stream declares: kept as `'static` strings rather
+/// than allocated for each of thousands of streams.
+const KNOWN: [&str; 8] = [
+    "",
+    "stream",
+    ns::CLIENT,
+    ns::SERVER,
+    ns::COMPONENT,
+    ns::STREAM,
+    ns::DIALBACK,
+    "db",
+];
+
+fn intern(s: String) -> Cow<'static, str> {
+    match KNOWN.iter().find(|k| **k == s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s),
+    }
 }
 
 impl Scope {
@@ -237,7 +257,9 @@ fn push_binding(
     if scope.len().saturating_sub(base) >= limits.max_namespace_bindings {
         return Err(XmlError::TooManyNamespaces);
     }
-    scope.bindings.push((prefix, uri));
+    // Exact growth: a stream keeps its header's two bindings for its whole life.
+    scope.bindings.reserve_exact(1);
+    scope.bindings.push((intern(prefix), intern(uri)));
     Ok(())
 }
 

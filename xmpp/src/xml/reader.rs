@@ -142,9 +142,21 @@ impl StreamReader {
             return Ok(Some(StreamEvent::End));
         }
         let result = self.scan();
-        if let Err(e) = result {
-            self.failed = Some(e);
-            self.buf = Vec::new();
+        match result {
+            Err(e) => {
+                self.failed = Some(e);
+                self.buf = Vec::new();
+            }
+            Ok(None) => {
+                // Everything fed has been returned: free the buffer, so an idle stream
+                // holds no bytes (thousands of idle sessions are the common case).
+                let done = self.framer.discardable();
+                if done >= self.buf.len() && self.buf.capacity() > 0 {
+                    self.framer.shift(self.buf.len());
+                    self.buf = Vec::new();
+                }
+            }
+            Ok(Some(_)) => {}
         }
         result
     }
