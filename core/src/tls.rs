@@ -401,6 +401,29 @@ fn drive<C: Process>(
     }
 }
 
+/// After a failure, collects the alert rustls queued for the peer (it is handed out
+/// before the failure is reported again).
+fn harvest_alert<C: Process>(c: &mut C, incoming: &mut InBuf, outgoing: &mut InBuf) {
+    for _ in 0..4 {
+        // The same (partly discarded) buffer as before: rustls keeps offsets into it.
+        let st = c.process(incoming.data_mut());
+        let Ok(ConnectionState::EncodeTlsData(mut e)) = st.state else {
+            return;
+        };
+        let mut need = 64;
+        loop {
+            match e.encode(outgoing.spare(need)) {
+                Ok(n) => {
+                    outgoing.commit(n);
+                    break;
+                }
+                Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
+                Err(EncodeError::AlreadyEncoded) => break,
+            }
+        }
+    }
+}
+
 /// Hands decrypted bytes to the reader's buffer, up to its limit; the rest waits in
 /// `plain` for the next read.
 fn deliver(data: &[u8], sink: Option<&mut Sink<'_>>, plain: &mut InBuf) {
@@ -473,6 +496,8 @@ pub(crate) struct TlsSession {
     active: bool,
     peer_closed: bool,
     close_notify: bool,
+    /// The session failed (the error was reported; the alert, if any, is queued).
+    failed: bool,
     sni: Option<Box<str>>,
 }
 
@@ -486,6 +511,7 @@ impl TlsSession {
             active,
             peer_closed: false,
             close_notify: false,
+            failed: false,
             sni: None,
         }
     }
@@ -527,12 +553,17 @@ impl TlsSession {
         self.close_notify = !self.is_handshaking();
     }
 
-    /// Runs the session (see [`drive`]).
+    /// Runs the session (see [`drive`]); after a failure it only fails again.
     fn drive(
         &mut self,
         sink: Option<&mut Sink<'_>>,
         send: Option<(&mut OutQueue, &mut Pool)>,
     ) -> io::Result<Stop> {
+        if self.failed {
+            return Err(tls_error(rustls::Error::General(
+                "TLS session failed".into(),
+            )));
+        }
         let probe = matches!(self.session, Session::Server(_))
             && self.sni.is_none()
             && self.is_handshaking();
@@ -543,14 +574,40 @@ impl TlsSession {
             out: Some(out),
             close_notify: &mut self.close_notify,
         });
-        let r = match &mut self.session {
-            Session::Client(c) => drive(c, &mut self.bufs, sink, send, &mut self.peer_closed),
-            Session::Server(s) => drive(s, &mut self.bufs, sink, send, &mut self.peer_closed),
-        };
+        // A panic inside rustls on hostile input must not take the loop down: it ends
+        // this session as a failure (the session is not used again).
+        let r =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &mut self.session {
+                Session::Client(c) => drive(c, &mut self.bufs, sink, send, &mut self.peer_closed),
+                Session::Server(s) => drive(s, &mut self.bufs, sink, send, &mut self.peer_closed),
+            }))
+            .unwrap_or_else(|_| {
+                self.failed = true;
+                Err(rustls::Error::General("internal TLS failure".into()))
+            });
         if probe {
             self.sni = SNI.with(|s| s.borrow_mut().take());
         }
+        if r.is_err() && !self.failed {
+            self.failed = true;
+            let Bufs {
+                incoming, outgoing, ..
+            } = &mut self.bufs;
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match &mut self.session {
+                    Session::Client(c) => harvest_alert(c, incoming, outgoing),
+                    Session::Server(s) => harvest_alert(s, incoming, outgoing),
+                }
+            }));
+        }
         r.map_err(tls_error)
+    }
+
+    /// Tries once to send what is ready (the alert after a failure), without waiting.
+    fn send_alert(&mut self, sock: &mut Socket) {
+        if !self.bufs.outgoing.is_empty() {
+            let _ = sock.write(self.bufs.outgoing.data());
+        }
     }
 
     pub(crate) fn read_into(
@@ -588,6 +645,7 @@ impl TlsSession {
             if !self.bufs.incoming.is_empty() {
                 if let Err(e) = self.drive(Some(&mut sink), None) {
                     self.bufs.incoming.release();
+                    self.send_alert(sock);
                     return Err(e);
                 }
                 self.bufs.incoming.release_if_empty();
@@ -632,7 +690,10 @@ impl TlsSession {
         }
         loop {
             if self.bufs.outgoing.len() < OUT_AHEAD {
-                self.drive(None, Some((out, pool)))?;
+                if let Err(e) = self.drive(None, Some((out, pool))) {
+                    self.send_alert(sock);
+                    return Err(e);
+                }
             }
             if self.bufs.outgoing.is_empty() {
                 self.bufs.outgoing.release();

@@ -249,3 +249,20 @@ fn small_input_limit_loses_nothing_under_tls() {
     assert_eq!(back, data);
     srv.stop().unwrap();
 }
+
+#[test]
+fn garbage_gets_a_tls_alert_and_a_close() {
+    let pki = util::certs::make();
+    let server_cfg = pki.server();
+    let srv = spawn(move |ev| {
+        let l = ev.listen_tls("127.0.0.1:0", server_cfg, |_| Echo)?;
+        Ok(ev.local_addr(l).unwrap())
+    });
+    let mut s = connect(srv.addr);
+    // A handshake record header announcing a ClientHello, then nonsense.
+    write_all(&mut s, b"\x16\x03\x01\x00\x10\x01\x00\x00\x0cnot a hello!");
+    let got = read_to_end(&mut s);
+    // An alert record (content type 21), then the end of the connection.
+    assert_eq!(got.first(), Some(&21u8), "got {got:?}");
+    srv.stop().unwrap();
+}
