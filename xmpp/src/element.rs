@@ -8,6 +8,7 @@
 mod builder;
 mod write;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,6 +16,84 @@ pub use builder::ElementBuilder;
 
 use crate::ns;
 use crate::xml::XmlError;
+
+/// A name or namespace: the common ones are `'static` strings, so parsing a stanza
+/// allocates only for what is particular to it (values, text, rare names).
+type Name = Cow<'static, str>;
+
+/// The `'static` copy of a common element name, attribute name or namespace.
+fn known(s: &str) -> Option<&'static str> {
+    Some(match s {
+        "" => "",
+        "message" => "message",
+        "presence" => "presence",
+        "iq" => "iq",
+        "body" => "body",
+        "subject" => "subject",
+        "thread" => "thread",
+        "show" => "show",
+        "status" => "status",
+        "priority" => "priority",
+        "error" => "error",
+        "text" => "text",
+        "query" => "query",
+        "item" => "item",
+        "group" => "group",
+        "x" => "x",
+        "c" => "c",
+        "delay" => "delay",
+        "active" => "active",
+        "composing" => "composing",
+        "paused" => "paused",
+        "bind" => "bind",
+        "jid" => "jid",
+        "ping" => "ping",
+        "feature" => "feature",
+        "identity" => "identity",
+        "type" => "type",
+        "from" => "from",
+        "to" => "to",
+        "id" => "id",
+        "xml:lang" => "xml:lang",
+        "name" => "name",
+        "subscription" => "subscription",
+        "ask" => "ask",
+        "node" => "node",
+        "ver" => "ver",
+        "hash" => "hash",
+        "stamp" => "stamp",
+        "code" => "code",
+        "var" => "var",
+        "category" => "category",
+        "affiliation" => "affiliation",
+        "role" => "role",
+        "nick" => "nick",
+        ns::CLIENT => ns::CLIENT,
+        ns::SERVER => ns::SERVER,
+        ns::COMPONENT => ns::COMPONENT,
+        ns::STREAM => ns::STREAM,
+        ns::STANZAS => ns::STANZAS,
+        ns::BIND => ns::BIND,
+        ns::ROSTER => ns::ROSTER,
+        ns::DELAY => ns::DELAY,
+        ns::CHATSTATES => ns::CHATSTATES,
+        ns::CAPS => ns::CAPS,
+        ns::PING => ns::PING,
+        ns::DISCO_INFO => ns::DISCO_INFO,
+        ns::MUC_USER => ns::MUC_USER,
+        _ => return None,
+    })
+}
+
+/// `s` as a [`Name`], borrowed when it is a common one.
+fn name_of(s: &str) -> Name {
+    known(s).map_or_else(|| Cow::Owned(s.to_owned()), Cow::Borrowed)
+}
+
+/// An owned `s` as a [`Name`] (its storage dropped when it is a common one).
+fn name_owned(s: String) -> Name {
+    known(&s).map_or(Cow::Owned(s), Cow::Borrowed)
+}
 
 /// An attribute of an [`Element`].
 ///
@@ -25,7 +104,7 @@ use crate::xml::XmlError;
 /// bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Attribute {
-    name: String,
+    name: Name,
     ns: Option<String>,
     value: String,
 }
@@ -33,10 +112,10 @@ pub struct Attribute {
 impl Attribute {
     /// Builds an attribute, folding the XML namespace into an `xml:` name and
     /// an empty namespace into none.
-    fn new(name: String, ns: Option<String>, value: String) -> Self {
+    fn new(name: Name, ns: Option<String>, value: String) -> Self {
         match ns {
             Some(uri) if uri == ns::XML => Attribute {
-                name: format!("xml:{name}"),
+                name: name_owned(format!("xml:{name}")),
                 ns: None,
                 value,
             },
@@ -100,8 +179,8 @@ impl From<Element> for Node {
 /// escapes them and replaces characters XML cannot carry with U+FFFD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    name: String,
-    ns: String,
+    name: Name,
+    ns: Name,
     attrs: Vec<Attribute>,
     children: Vec<Node>,
 }
@@ -110,8 +189,19 @@ impl Element {
     /// An empty element named `name` in namespace `ns` (`""` for none).
     pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
         Element {
-            name: name.into(),
-            ns: ns.into(),
+            name: name_owned(name.into()),
+            ns: name_owned(ns.into()),
+            attrs: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// An empty element from borrowed names (the parser's constructor: common names
+    /// and namespaces are not copied).
+    pub(crate) fn new_borrowed(name: &str, ns: &str) -> Self {
+        Element {
+            name: name_of(name),
+            ns: name_of(ns),
             attrs: Vec::new(),
             children: Vec::new(),
         }
@@ -163,7 +253,12 @@ impl Element {
 
     /// Moves this element to namespace `ns`, leaving its children alone.
     pub fn set_ns(&mut self, ns: impl Into<String>) {
-        self.ns = ns.into();
+        self.ns = name_owned(ns.into());
+    }
+
+    /// [`set_ns`](Self::set_ns) from a borrowed namespace (not copied when common).
+    pub(crate) fn set_ns_borrowed(&mut self, ns: &str) {
+        self.ns = name_of(ns);
     }
 
     /// Moves this element and every descendant that is in namespace `from`
@@ -173,7 +268,7 @@ impl Element {
         let mut stack = vec![self];
         while let Some(el) = stack.pop() {
             if el.ns == from {
-                el.ns = to.to_owned();
+                el.ns = name_of(to);
             }
             stack.extend(el.children.iter_mut().filter_map(|n| match n {
                 Node::Element(e) => Some(e),
@@ -223,7 +318,7 @@ impl Element {
         ns: Option<&str>,
         value: impl Into<String>,
     ) {
-        let attr = Attribute::new(name.into(), ns.map(str::to_owned), value.into());
+        let attr = Attribute::new(name_owned(name.into()), ns.map(str::to_owned), value.into());
         match self
             .attrs
             .iter_mut()
@@ -355,8 +450,8 @@ impl Element {
     }
 
     /// Adds a parsed attribute (names already checked).
-    pub(crate) fn push_attr(&mut self, name: String, ns: Option<String>, value: String) {
-        self.attrs.push(Attribute::new(name, ns, value));
+    pub(crate) fn push_attr(&mut self, name: &str, value: String) {
+        self.attrs.push(Attribute::new(name_of(name), None, value));
     }
 
     /// Puts the parsed attribute at index `i` in namespace `ns` (neither

@@ -23,7 +23,7 @@ pub(crate) fn write_element<W: Write>(
 ) -> fmt::Result {
     // Elements in the streams and XML namespaces are written with their
     // reserved prefixes; others in the default namespace.
-    let prefix = match el.ns.as_str() {
+    let prefix = match &*el.ns {
         ns::STREAM => Some("stream:"),
         ns::XML => Some("xml:"),
         _ => None,

@@ -25,6 +25,15 @@ fn is_name_char(c: char) -> bool {
 
 /// Whether `s` is an `NCName` of XML Namespaces (a name without colon).
 pub(crate) fn is_ncname(s: &str) -> bool {
+    // ASCII, nearly every name on the wire: bytes, no decoding.
+    if let Some((&first, rest)) = s.as_bytes().split_first() {
+        if s.is_ascii() {
+            return (first.is_ascii_alphabetic() || first == b'_')
+                && rest
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+        }
+    }
     let mut chars = s.chars();
     match chars.next() {
         Some(c) if is_name_start_char(c) => chars.all(is_name_char),
@@ -34,7 +43,8 @@ pub(crate) fn is_ncname(s: &str) -> bool {
 
 /// Splits a qualified name into `(prefix, local)` if it is a valid `QName`.
 pub(crate) fn split_qname(s: &str) -> Option<(Option<&str>, &str)> {
-    match s.split_once(':') {
+    let colon = s.as_bytes().iter().position(|&c| c == b':');
+    match colon.map(|i| (s.get(..i).unwrap_or(""), s.get(i + 1..).unwrap_or(""))) {
         None if is_ncname(s) => Some((None, s)),
         Some((prefix, local)) if is_ncname(prefix) && is_ncname(local) => {
             Some((Some(prefix), local))

@@ -176,7 +176,7 @@ pub(crate) fn open_element(
         return Err(XmlError::InvalidName);
     }
     // The namespace is set once all declarations of the tag are known.
-    let mut element = Element::new(local, "");
+    let mut element = Element::new_borrowed(local, "");
     // Positions and prefixes of the attributes whose prefix may be declared
     // later in the same tag.
     let mut prefixed: Vec<(usize, &str)> = Vec::new();
@@ -221,15 +221,15 @@ pub(crate) fn open_element(
                     push_binding(scope, base, limits, p.to_owned(), value)?;
                 }
             }
-            (None, l) => element.push_attr(l.to_owned(), None, value),
-            (Some("xml"), l) => element.push_attr(format!("xml:{l}"), None, value),
+            (None, l) => element.push_attr(l, value),
+            (Some("xml"), l) => element.push_attr(&format!("xml:{l}"), value),
             (Some(p), l) => {
                 prefixed.push((element.attrs().len(), p));
-                element.push_attr(l.to_owned(), None, value);
+                element.push_attr(l, value);
             }
         }
     }
-    element.set_ns(scope.resolve(prefix)?);
+    element.set_ns_borrowed(scope.resolve(prefix)?);
     for (i, p) in prefixed {
         let uri = scope.resolve(Some(p))?;
         element.set_attr_ns_at(i, uri);
