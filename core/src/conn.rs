@@ -42,6 +42,8 @@ pub(crate) mod f {
     /// The peer was still sending when we closed: wait for its end of stream (bounded)
     /// before closing, so our last bytes are not destroyed by a reset.
     pub const LINGER: u32 = 1 << 14;
+    /// Acknowledge received data at once (TCP_QUICKACK after every read).
+    pub const QUICKACK: u32 = 1 << 16;
 }
 
 pub(crate) struct Conn {

@@ -374,6 +374,25 @@ impl<'a> Context<'a> {
         true
     }
 
+    /// Acknowledges received data at once instead of after the kernel's delayed-ACK
+    /// wait (Linux `TCP_QUICKACK`, renewed after every read), while `on`.
+    ///
+    /// For request/response exchanges with a peer that leaves Nagle's algorithm on:
+    /// its second small write waits for our ACK, which a delayed ACK holds for up to
+    /// 40 ms (an XMPP server's stream features after STARTTLS, for one). Costs one
+    /// system call per read, so switch it off once the exchange is over. A no-op on
+    /// other systems and on Unix sockets.
+    pub fn set_quick_ack(&self, on: bool) {
+        let mut g = self.core.inner.borrow_mut();
+        let Some(c) = g.conn(self.id) else { return };
+        if on {
+            c.flags |= f::QUICKACK;
+            c.socket.quickack();
+        } else {
+            c.flags &= !f::QUICKACK;
+        }
+    }
+
     /// Closes the current connection with [`Close::Timeout`] when it receives nothing
     /// for `timeout` (`None` switches it off). Every read pushes the deadline forward;
     /// that costs a store, not a timer operation.

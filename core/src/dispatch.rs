@@ -215,6 +215,9 @@ fn read_conn(core: &Core, scratch: &mut InBuf, id: ConnId) {
                 }
             };
             let tls = c.is_tls();
+            if c.flags & f::QUICKACK != 0 {
+                c.socket.quickack();
+            }
             let got = match r {
                 Ok(Ok((n, short))) => {
                     budget = budget.saturating_sub(n.max(1));

@@ -13,6 +13,27 @@ pub(crate) enum Socket {
 }
 
 impl Socket {
+    /// Asks the kernel to acknowledge what was received without the delayed-ACK wait
+    /// (Linux `TCP_QUICKACK`; the kernel falls back to delayed ACKs by itself, so it
+    /// is asked again after every read). Elsewhere, and on Unix sockets, a no-op.
+    pub(crate) fn quickack(&self) {
+        #[cfg(target_os = "linux")]
+        if let Socket::Tcp(s) = self {
+            use std::os::fd::AsRawFd;
+            let one: libc::c_int = 1;
+            // SAFETY: a valid socket descriptor and a c_int option of its size.
+            unsafe {
+                libc::setsockopt(
+                    s.as_raw_fd(),
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&one as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                );
+            }
+        }
+    }
+
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
         match self {
             Socket::Tcp(s) => s.shutdown(Shutdown::Write),

@@ -248,6 +248,10 @@ impl Handler for Client {
         inner.st.phase = Phase::Features;
         inner.st.outbox.borrow_mut().waker = Some(cx.waker());
         log::debug!("{}: connected", inner.st.config.jid);
+        // Negotiation is a dozen request/response rounds; servers that leave Nagle on
+        // (Prosody) would otherwise wait up to 40 ms for our delayed ACK between their
+        // writes. Off again once online.
+        cx.set_quick_ack(true);
         negotiate::send_header(&inner.st, cx);
         fire!(inner, cx, connect);
         if inner.st.outbox.borrow().disconnect {

@@ -396,6 +396,7 @@ pub(crate) fn finish_online(inner: &mut Inner, cx: &mut Context<'_>) {
     let st = &mut inner.st;
     st.phase = Phase::Online;
     st.attempts = 0;
+    cx.set_quick_ack(false);
     {
         let mut o = st.outbox.borrow_mut();
         o.online = true;
