@@ -6,6 +6,8 @@
 #   benches/run.sh http       # HTTP servers only
 #   benches/run.sh instr      # user-space instructions per echoed message (callgrind)
 #   benches/run.sh xmpp       # the XMPP server against Prosody (benches/xmpp/run.sh)
+#   benches/run.sh xmpp-client  # the XMPP client against slixmpp and tokio-xmpp
+#                             # (benches/xmpp_client/run.sh; ~25 min, mostly clean builds)
 #
 # Builds the peers (benches/peers/*) and the jaxl examples in release mode, then measures
 # every server of a scenario in turn, ROUNDS times, alternating servers within each round
@@ -40,8 +42,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 SCENARIO=${1:-all}
-case $SCENARIO in echo | http | instr | xmpp | all) ;; -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
-  *) echo "usage: benches/run.sh [echo|http|all]" >&2; exit 2 ;;
+case $SCENARIO in echo | http | instr | xmpp | xmpp-client | all) ;; -h | --help) sed -n '2,39p' "$0"; exit 0 ;;
+  *) echo "usage: benches/run.sh [echo|http|instr|xmpp|xmpp-client|all]" >&2; exit 2 ;;
 esac
 DURATION=${BENCH_DURATION:-3}
 WARMUP=${BENCH_WARMUP:-1}
@@ -400,5 +402,10 @@ if [ "$SCENARIO" = xmpp ] || [ "$SCENARIO" = all ]; then
   # The XMPP server against a throwaway Prosody: see benches/xmpp/README.md.
   mkdir -p "$ROOT/target/bench"
   bash "$ROOT/benches/xmpp/run.sh" | tee "$ROOT/target/bench/xmpp.txt"
+fi
+if [ "$SCENARIO" = xmpp-client ] || [ "$SCENARIO" = all ]; then
+  # The XMPP client against slixmpp and tokio-xmpp: see benches/README.md. The script
+  # writes target/bench/xmpp-client.txt itself.
+  bash "$ROOT/benches/xmpp_client/run.sh"
 fi
 echo "# results written to target/bench/ ($SCENARIO)"
