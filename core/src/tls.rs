@@ -62,7 +62,8 @@ pub fn server_config(cert_chain_file: &Path, key_file: &Path) -> io::Result<Arc<
 /// Where a client's trust anchors come from.
 #[derive(Clone, Debug, Default)]
 pub struct Roots {
-    /// Load the operating system's certificate store (via `rustls-native-certs`).
+    /// Load the operating system's certificate store (via `rustls-native-certs`; read once
+    /// per process).
     pub system: bool,
     /// Extra CA certificates in PEM (for a private CA, a test server).
     pub extra_pem: Vec<Vec<u8>>,
@@ -90,6 +91,20 @@ impl Roots {
     }
 }
 
+/// The operating system's CA certificates, read once per process (reading and parsing
+/// the store costs several milliseconds, too much for every connect and reconnect of a
+/// client; a store changed while the process runs is seen after a restart).
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            log::debug!("system certificate store: {e}");
+        }
+        found.certs
+    })
+}
+
 /// A client configuration that verifies servers against `roots`.
 ///
 /// Fails with `InvalidInput` when no trust anchor could be loaded (an empty system store
@@ -97,11 +112,7 @@ impl Roots {
 pub fn client_config(roots: &Roots) -> io::Result<Arc<ClientConfig>> {
     let mut store = rustls::RootCertStore::empty();
     if roots.system {
-        let found = rustls_native_certs::load_native_certs();
-        for e in &found.errors {
-            log::debug!("system certificate store: {e}");
-        }
-        store.add_parsable_certificates(found.certs);
+        store.add_parsable_certificates(system_roots().iter().cloned());
     }
     for pem in &roots.extra_pem {
         let certs = CertificateDer::pem_slice_iter(pem)
