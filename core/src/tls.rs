@@ -328,17 +328,9 @@ fn drive<C: Process>(
                 res
             }
             Ok(ConnectionState::EncodeTlsData(mut e)) => {
-                let mut need = 1024;
-                loop {
-                    match e.encode(outgoing.spare(need)) {
-                        Ok(n) => {
-                            outgoing.commit(n);
-                            break Ok(None);
-                        }
-                        Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
-                        Err(EncodeError::AlreadyEncoded) => break Ok(None),
-                    }
-                }
+                // Encoding fails only for want of room, which `put_records` gives.
+                let _ = put_records(outgoing, 1024, |b| e.encode(b).or_else(encode_short));
+                Ok(None)
             }
             Ok(ConnectionState::TransmitTlsData(t)) => {
                 // The records are in `outgoing` and go out, in order, with the next
@@ -356,23 +348,14 @@ fn drive<C: Process>(
                                 break;
                             };
                             let take = chunk.len().min(OUT_AHEAD);
-                            let mut need = take + take / 512 + 64;
-                            let n = loop {
-                                match w.encrypt(&chunk[..take], outgoing.spare(need)) {
-                                    Ok(n) => break Ok(n),
-                                    Err(EncryptError::InsufficientSize(s)) => {
-                                        need = s.required_size
-                                    }
-                                    Err(e) => break Err(rustls::Error::General(e.to_string())),
-                                }
-                            };
-                            match n {
-                                Ok(n) => {
-                                    outgoing.commit(n);
-                                    out.consume(take, pool);
-                                }
+                            let guess = take + take / 512 + 64;
+                            let put = put_records(outgoing, guess, |b| {
+                                w.encrypt(&chunk[..take], b).map_err(encrypt_short)
+                            });
+                            match put {
+                                Ok(_) => out.consume(take, pool),
                                 Err(e) => {
-                                    res = Err(e);
+                                    res = Err(rustls::Error::General(e));
                                     break;
                                 }
                             }
@@ -382,17 +365,10 @@ fn drive<C: Process>(
                         && *send.close_notify
                         && !send.out.as_ref().is_some_and(|(o, _)| !o.is_empty())
                     {
-                        let mut need = 64;
-                        loop {
-                            match w.queue_close_notify(outgoing.spare(need)) {
-                                Ok(n) => {
-                                    outgoing.commit(n);
-                                    break;
-                                }
-                                Err(EncryptError::InsufficientSize(s)) => need = s.required_size,
-                                Err(_) => break,
-                            }
-                        }
+                        // Best effort: a session that cannot encrypt any more ends without it.
+                        let _ = put_records(outgoing, 64, |b| {
+                            w.queue_close_notify(b).map_err(encrypt_short)
+                        });
                         *send.close_notify = false;
                     }
                 }
@@ -421,16 +397,50 @@ fn harvest_alert<C: Process>(c: &mut C, incoming: &mut InBuf, outgoing: &mut InB
         let Ok(ConnectionState::EncodeTlsData(mut e)) = st.state else {
             return;
         };
-        let mut need = 64;
-        loop {
-            match e.encode(outgoing.spare(need)) {
-                Ok(n) => {
-                    outgoing.commit(n);
-                    break;
-                }
-                Err(EncodeError::InsufficientSize(s)) => need = s.required_size,
-                Err(EncodeError::AlreadyEncoded) => break,
+        let _ = put_records(outgoing, 64, |b| e.encode(b).or_else(encode_short));
+    }
+}
+
+/// Why rustls wrote no records into the room it was given.
+enum Short {
+    /// It needs this many bytes of room.
+    Room(usize),
+    /// It cannot write them at all.
+    Failed(String),
+}
+
+/// `encode`'s error as a [`Short`] (a record already encoded is nothing to write).
+fn encode_short(e: EncodeError) -> Result<usize, Short> {
+    match e {
+        EncodeError::InsufficientSize(s) => Err(Short::Room(s.required_size)),
+        EncodeError::AlreadyEncoded => Ok(0),
+    }
+}
+
+/// `encrypt`'s and `queue_close_notify`'s error as a [`Short`].
+fn encrypt_short(e: EncryptError) -> Short {
+    match e {
+        EncryptError::InsufficientSize(s) => Short::Room(s.required_size),
+        e => Short::Failed(e.to_string()),
+    }
+}
+
+/// Lets `write` put records into the spare room of `outgoing`, first `guess` bytes of
+/// it, then as much as rustls says it needs, and counts what it wrote.
+fn put_records(
+    outgoing: &mut InBuf,
+    guess: usize,
+    mut write: impl FnMut(&mut [u8]) -> Result<usize, Short>,
+) -> Result<usize, String> {
+    let mut room = guess;
+    loop {
+        match write(outgoing.spare(room)) {
+            Ok(n) => {
+                outgoing.commit(n);
+                return Ok(n);
             }
+            Err(Short::Room(n)) => room = n,
+            Err(Short::Failed(e)) => return Err(e),
         }
     }
 }
