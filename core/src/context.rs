@@ -7,6 +7,7 @@ use crate::inbuf::InBuf;
 use crate::timer::Target as TimerTarget;
 use crate::{Close, ConnId, Handle, Handler, Peer, TimerId};
 use std::cell::RefMut;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The view of the loop a callback gets.
@@ -537,6 +538,50 @@ impl<'a> Context<'a> {
         Waker {
             id,
             queue: self.core.wakes.clone(),
+        }
+    }
+
+    /// Runs `job` on a short-lived thread of its own and then `then` on the loop's
+    /// thread with its result, so that blocking work (a DNS query, a file read) never
+    /// holds the loop. `then` need not be `Send`: it waits in a timer of the loop, which
+    /// the thread fires when it is done.
+    ///
+    /// `then` gets `None` when the thread could not be started or did not finish within
+    /// `limit` (the thread is then left to end on its own; its result is dropped). A
+    /// stopping loop still runs `then` (check [`is_stopping`](Self::is_stopping)).
+    pub fn run_blocking<T, J, F>(&self, limit: Duration, job: J, then: F)
+    where
+        T: Send + 'static,
+        J: FnOnce() -> T + Send + 'static,
+        F: FnOnce(&mut Context<'_>, Option<T>) + 'static,
+    {
+        let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
+        let theirs = slot.clone();
+        let timer = self.set_timeout(limit, move |cx| {
+            let result = match slot.lock() {
+                Ok(mut g) => g.take(),
+                Err(p) => p.into_inner().take(),
+            };
+            then(cx, result);
+        });
+        let handle = self.handle();
+        let spawned = std::thread::Builder::new()
+            .name("jaxl-blocking".into())
+            .spawn(move || {
+                let result = job();
+                match theirs.lock() {
+                    Ok(mut g) => *g = Some(result),
+                    Err(p) => *p.into_inner() = Some(result),
+                }
+                // The timer may already have fired (a stale id is refused), or the loop
+                // may be gone: both are fine.
+                let _ = handle.post(move |cx| {
+                    cx.reset_timer(timer, Duration::ZERO);
+                });
+            });
+        if let Err(e) = spawned {
+            log::warn!("cannot start a thread for blocking work: {e}");
+            self.reset_timer(timer, Duration::ZERO);
         }
     }
 

@@ -166,3 +166,44 @@ fn loops_on_threads_share_a_port() {
     a.stop().unwrap();
     b.stop().unwrap();
 }
+
+/// `run_blocking`: the job's result comes back to the loop's thread; a job that
+/// outlives its limit gives `None`.
+#[test]
+fn run_blocking_returns_to_the_loop() {
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::channel();
+    let mut ev = jaxl_core::Loop::new().unwrap();
+    let loop_thread = std::thread::current().id();
+    ev.enter(|cx| {
+        let tx2 = tx.clone();
+        cx.run_blocking(
+            std::time::Duration::from_secs(10),
+            move || (std::thread::current().id(), 6 * 7),
+            move |_, r| {
+                let (job_thread, v) = r.expect("a result within the limit");
+                tx2.send((
+                    "done",
+                    job_thread != loop_thread,
+                    v,
+                    std::thread::current().id() == loop_thread,
+                ))
+                .unwrap();
+            },
+        );
+        let (release, wait) = mpsc::channel::<()>();
+        cx.run_blocking(
+            std::time::Duration::from_millis(50),
+            move || wait.recv().ok(),
+            move |_, r| {
+                // Only after the limit: the job is still waiting for `release`.
+                tx.send(("late", r.is_none(), 0, true)).unwrap();
+                drop(release);
+            },
+        );
+    });
+    ev.run().unwrap();
+    let mut got: Vec<_> = rx.try_iter().collect();
+    got.sort_by_key(|g| g.0);
+    assert_eq!(got, vec![("done", true, 42, true), ("late", true, 0, true)]);
+}

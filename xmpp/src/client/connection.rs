@@ -129,8 +129,7 @@ fn start(cx: &Context<'_>, mut inner: Box<Inner>) -> ConnId {
         lookup.domain()
     );
     let job = lookup.clone();
-    srv::off_loop(
-        cx,
+    cx.run_blocking(
         srv::LOOKUP_LIMIT,
         move || job.run(),
         move |cx, plan| {

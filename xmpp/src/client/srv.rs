@@ -2,20 +2,16 @@
 //! the domain's DNS SRV records (`_xmpp-client._tcp`, and `_xmpps-client._tcp` for
 //! direct TLS, XEP-0368), or else the domain itself.
 //!
-//! The lookup blocks, so it runs on a short-lived thread; its result comes back to the
-//! loop through a one-shot timer (the client's state is not `Send`, so it waits in the
-//! timer's closure on the loop's thread, and the helper thread only moves the timer's
-//! deadline to now through a [`Handle`](jaxl_core::Handle)). The same timer bounds the
-//! wait if the thread never reports.
+//! The lookup blocks, so it runs off the loop
+//! ([`Context::run_blocking`](jaxl_core::Context::run_blocking)), bounded in time.
 
 use super::state::State;
 use super::{ClientConfig, TlsMode};
 use crate::dns::{order_srv, Resolver, SrvRecord};
-use jaxl_core::{Context, Endpoint};
+use jaxl_core::Endpoint;
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The loop gives the lookup thread this long before it falls back to the domain. The
@@ -261,45 +257,6 @@ impl Lookup {
         } else {
             Plan::Connect(out)
         }
-    }
-}
-
-/// Runs `job` on a short-lived thread and then `then` on the loop's thread with its
-/// result, or with `None` if the thread could not start or did not report within
-/// `limit`. The loop is never blocked.
-pub(crate) fn off_loop<T, J, F>(cx: &Context<'_>, limit: Duration, job: J, then: F)
-where
-    T: Send + 'static,
-    J: FnOnce() -> T + Send + 'static,
-    F: FnOnce(&mut Context<'_>, Option<T>) + 'static,
-{
-    let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
-    let theirs = slot.clone();
-    let timer = cx.set_timeout(limit, move |cx| {
-        let result = match slot.lock() {
-            Ok(mut g) => g.take(),
-            Err(p) => p.into_inner().take(),
-        };
-        then(cx, result);
-    });
-    let handle = cx.handle();
-    let spawned = std::thread::Builder::new()
-        .name("jaxl-srv".into())
-        .spawn(move || {
-            let result = job();
-            match theirs.lock() {
-                Ok(mut g) => *g = Some(result),
-                Err(p) => *p.into_inner() = Some(result),
-            }
-            // The timer may already have fired (a stale id is refused), or the loop may
-            // be gone: both are fine.
-            let _ = handle.post(move |cx| {
-                cx.reset_timer(timer, Duration::ZERO);
-            });
-        });
-    if let Err(e) = spawned {
-        log::warn!("cannot start the DNS lookup thread: {e}");
-        cx.reset_timer(timer, Duration::ZERO);
     }
 }
 
