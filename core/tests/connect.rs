@@ -72,20 +72,39 @@ fn connect_by_address_and_by_name() {
     assert_eq!(b, Ok("queued early\n".into()));
 }
 
+/// A TCP socket bound to 127.0.0.1 on a port of the system's choice, not listening:
+/// its descriptor and port.
+fn bound_not_listening() -> (libc::c_int, u16) {
+    // SAFETY: plain socket calls on a descriptor made here, with a sockaddr_in of the
+    // size given.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0, "socket");
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let p = (&mut addr as *mut libc::sockaddr_in).cast::<libc::sockaddr>();
+        assert_eq!(libc::bind(fd, p, len), 0, "bind");
+        assert_eq!(libc::getsockname(fd, p, &mut len), 0, "getsockname");
+        (fd, u16::from_be(addr.sin_port))
+    }
+}
+
 #[test]
 fn connect_failures_are_reported() {
     let mut ev = Loop::with_config(config()).unwrap();
-    // A port that was just free: bind, read the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port held by a socket that is bound but not listening: connecting is refused,
+    // and no other program can take the port meanwhile (as it could a port merely
+    // found free, making the connect succeed and the loop wait forever).
+    let (held, port) = bound_not_listening();
     let refused = probe(&mut ev, ("127.0.0.1", port).into());
     // A name the resolver rejects without asking DNS, so the test needs no network.
     let unresolvable = probe(&mut ev, Endpoint::Host("bad name!".into(), 1));
     let no_socket = probe(&mut ev, Endpoint::Unix("/nonexistent/jaxl.sock".into()));
     ev.run().unwrap(); // ends by itself: nothing is left once all three failed
+                       // SAFETY: closing the descriptor made by `bound_not_listening`, once.
+    unsafe { libc::close(held) };
     for rx in [refused, unresolvable, no_socket] {
         match rx.recv_timeout(IO_TIMEOUT).unwrap() {
             Err(Close::ConnectFailed(why)) => assert!(!why.is_empty()),
